@@ -1,0 +1,1 @@
+"""collectors package of the UGC hub."""

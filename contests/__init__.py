@@ -1,0 +1,1 @@
+"""contests package of the UGC hub."""

@@ -1,0 +1,1 @@
+"""gallery package of the UGC hub."""

@@ -1,0 +1,1 @@
+"""sentiment package of the UGC hub."""

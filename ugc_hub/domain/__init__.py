@@ -1,0 +1,1 @@
+"""Plain-Python domain types and rules: no Flask, no database."""
