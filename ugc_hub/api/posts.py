@@ -1,0 +1,53 @@
+"""GET /api/v1/posts and /api/v1/posts/{id}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ugc_hub.api.auth import SECURITY, token_required
+from ugc_hub.api.schemas import ErrorSchema, PostDetailSchema, PostPageSchema, PostQuerySchema
+from ugc_hub.models import Post, db
+from ugc_hub.services.post_queries import BadCursor, PostFilters, PostPage, list_posts
+
+blp = Blueprint("posts", __name__, url_prefix="/api/v1/posts", description="Collected posts")
+
+
+@blp.route("/")
+class PostList(MethodView):
+    @blp.arguments(PostQuerySchema, location="query")
+    @blp.response(200, PostPageSchema)
+    @blp.alt_response(400, schema=ErrorSchema)
+    @blp.alt_response(401, schema=ErrorSchema)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.doc(security=SECURITY)
+    @token_required()
+    def get(self, args: dict[str, Any]) -> PostPage:
+        """List posts with the inbox's filters, newest first (keyset pagination through next_cursor)."""
+        filters = PostFilters(
+            source_id=args.get("source"), status=args.get("status"), hashtag=args.get("hashtag"),
+            language=args.get("language"), date_from=args.get("date_from"), date_to=args.get("date_to"),
+            q=args.get("q"),
+        )  # fmt: skip
+        try:
+            return list_posts(db.session, filters, limit=args["limit"], cursor=args.get("cursor"))
+        except BadCursor as exc:
+            abort(400, message=str(exc))
+
+
+@blp.route("/<int:post_id>")
+class PostItem(MethodView):
+    @blp.response(200, PostDetailSchema)
+    @blp.alt_response(401, schema=ErrorSchema)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    @blp.doc(security=SECURITY)
+    @token_required()
+    def get(self, post_id: int) -> Post:
+        """One post with its raw platform payload."""
+        post = db.session.get(Post, post_id)
+        if post is None:
+            abort(404, message="no such post")
+        return post

@@ -1,0 +1,77 @@
+"""Marshmallow schemas: they validate API input and generate the OpenAPI description."""
+
+from __future__ import annotations
+
+from flask_smorest.error_handler import ErrorSchema
+from marshmallow import Schema, fields, validate
+
+from ugc_hub.models import MODERATION_STATUSES
+
+
+__all__ = ["ErrorSchema"]
+
+
+class AuthorSchema(Schema):
+    id = fields.Integer()
+    platform = fields.String()
+    handle = fields.String()
+    display_name = fields.String(allow_none=True)
+    profile_url = fields.String(allow_none=True)
+
+
+class MediaSchema(Schema):
+    url = fields.String()
+    type = fields.String()
+    alt = fields.String(allow_none=True)
+    storage_key = fields.String(allow_none=True)
+
+
+class PostSchema(Schema):
+    id = fields.Integer()
+    platform = fields.String()
+    platform_id = fields.String()
+    source_id = fields.Integer(allow_none=True)
+    author = fields.Nested(AuthorSchema, allow_none=True)
+    title = fields.String(allow_none=True)
+    text = fields.String()
+    media = fields.List(fields.Nested(MediaSchema))
+    permalink = fields.String(allow_none=True)
+    posted_at = fields.DateTime()
+    collected_at = fields.DateTime()
+    metrics = fields.Dict(keys=fields.String(), values=fields.Integer())
+    language = fields.String(allow_none=True)
+    rating = fields.Float(allow_none=True)
+    moderation_status = fields.String()
+    hashtags = fields.List(fields.String(), attribute="tags")
+
+
+class PostDetailSchema(PostSchema):
+    raw = fields.Dict()
+
+
+class PostPageSchema(Schema):
+    items = fields.List(fields.Nested(PostSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class PostQuerySchema(Schema):
+    source = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    status = fields.String(validate=validate.OneOf(MODERATION_STATUSES))
+    hashtag = fields.String(validate=validate.Length(min=1, max=160))
+    language = fields.String(validate=validate.Length(min=1, max=16))
+    date_from = fields.Date()
+    date_to = fields.Date()
+    q = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(validate=validate.Length(max=200))
+
+
+class SourceSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    status = fields.String()
+    status_message = fields.String(allow_none=True)
+    schedule_seconds = fields.Integer()
+    last_run_at = fields.DateTime(allow_none=True)
+    next_run_at = fields.DateTime(allow_none=True)

@@ -1,0 +1,99 @@
+"""The application factory: the one place that knows every part of the hub exists."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    instance = os.environ.get("UGC_HUB_INSTANCE")
+    app = Flask(__name__, instance_path=str(Path(instance).resolve()) if instance else None)
+
+    from ugc_hub.config import build_config
+
+    app.config.from_mapping(build_config(Path(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _security_headers(app)
+
+    from ugc_hub.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from ugc_hub.api import init_api
+    from ugc_hub.celery_app import celery_init_app
+    from ugc_hub.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from ugc_hub.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    celery_init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    def select_locale() -> str | None:
+        languages = app.config["LANGUAGES"]
+        if current_user and current_user.is_authenticated and current_user.locale in languages:
+            return str(current_user.locale)
+        return request.accept_languages.best_match(languages)
+
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    init_api(app)
+    # The API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
+    for name in ("posts", "sources", "api-docs"):
+        if name in app.blueprints:
+            csrf.exempt(app.blueprints[name])
+
+
+def _register_blueprints(app: Flask) -> None:
+    from ugc_hub.web import admin, auth, health, moderation
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(moderation.bp, url_prefix="/inbox")
+    app.register_blueprint(admin.bp)
+    app.context_processor(moderation.template_helpers)
+
+    @app.get("/")
+    def index() -> Response:
+        return redirect(url_for("moderation.inbox"))
+
+
+def _security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,82 @@
+"""Authors, posts and their hashtags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ugc_hub.models.base import JSONType, UTCDateTime, db, utcnow
+
+MODERATION_STATUSES = ("new", "approved", "rejected", "removed")
+
+
+class Author(db.Model):  # type: ignore[name-defined,misc]
+    """Someone who posted. ``platform_key`` is the platform's user id, or ``@handle`` when it gives none."""
+
+    __tablename__ = "authors"
+    __table_args__ = (UniqueConstraint("platform", "platform_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    platform_key: Mapped[str] = mapped_column(String(255))
+    platform_user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    handle: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    profile_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Post(db.Model):  # type: ignore[name-defined,misc]
+    """One piece of customer content, as collected; ``raw`` keeps the platform payload verbatim."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("platform", "platform_id"),
+        Index("ix_posts_posted_at_id", "posted_at", "id"),
+        Index("ix_posts_status_posted_at_id", "moderation_status", "posted_at", "id"),
+        Index("ix_posts_source_posted_at_id", "source_id", "posted_at", "id"),
+        Index("ix_posts_language_posted_at_id", "language", "posted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"), nullable=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    platform_id: Mapped[str] = mapped_column(String(255))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id", ondelete="SET NULL"), nullable=True)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    permalink: Mapped[str | None] = mapped_column(Text, nullable=True)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    metrics: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    rating: Mapped[float | None] = mapped_column(Float, nullable=True)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Moderation is its own column: rights, sentiment and contests keep their own state elsewhere.
+    moderation_status: Mapped[str] = mapped_column(String(16), default="new")
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+
+    author: Mapped[Author | None] = relationship(lazy="joined")
+    hashtags: Mapped[list[PostHashtag]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return sorted(h.tag for h in self.hashtags)
+
+
+class PostHashtag(db.Model):  # type: ignore[name-defined,misc]
+    """A hashtag found in a post, lower-cased without '#', for filtering."""
+
+    __tablename__ = "post_hashtags"
+    __table_args__ = (Index("ix_post_hashtags_tag_post_id", "tag", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(160), primary_key=True)

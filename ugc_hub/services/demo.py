@@ -1,0 +1,104 @@
+"""Demo data for a first run: a brand workspace, a demo admin and a few dozen posts."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from ugc_hub.domain.posts import MediaItem
+from ugc_hub.models import User, Workspace, db
+from ugc_hub.services import audit
+from ugc_hub.services.importer import record_to_post
+from ugc_hub.services.ingest import IngestResult, ingest_posts
+from ugc_hub.services.storage import Storage, storage_from_url
+from ugc_hub.services.users import create_user
+from ugc_hub.services.workspaces import create_workspace
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "posts.jsonl"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    email: str
+    password: str
+    posts: IngestResult
+
+    def summary(self) -> str:
+        return (
+            f"demo data ready: {self.posts.new} new posts, {self.posts.updated} refreshed\n"
+            f"sign in as {self.email} with password {self.password}"
+        )
+
+
+def _demo_image(storage: Storage, key: str, colour: str) -> None:
+    from PIL import Image, ImageDraw
+
+    if storage.exists(key):
+        return
+    image = Image.new("RGB", (640, 640), colour)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((160, 160, 480, 480), outline="white", width=24)
+    draw.polygon([(320, 210), (420, 420), (220, 420)], fill="white")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    storage.put(key, buffer.getvalue(), "image/jpeg")
+
+
+def _password(instance_path: Path, given: str | None) -> str:
+    """The demo password: given, or generated once and kept (0600) in the instance folder."""
+    path = instance_path / "demo-password"
+    if given:
+        return given
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password)
+    return password
+
+
+def load_demo(*, email: str, password: str | None) -> DemoResult:
+    """Upgrade the schema, then add what is missing; running it twice changes nothing."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    session = db.session
+    workspace = session.scalar(select(Workspace).where(Workspace.slug == "lumen-outdoor"))
+    if workspace is None:
+        workspace = create_workspace(
+            session, name="Lumen Outdoor", slug="lumen-outdoor", actor=audit.CLI,
+            hashtags=["lumen", "lumenrun", "yeslumen"], keywords=["Lumen", "Lumen Outdoor"],
+            handles={"instagram": "lumen.outdoor", "reddit": "LumenOutdoor"}, languages=["en", "fr"],
+        )  # fmt: skip
+    secret = _password(Path(current_app.instance_path), password)
+    if session.scalar(select(User).where(User.email == email.casefold())) is None:
+        create_user(session, email=email, password=secret, role="admin", name="Demo admin", actor=audit.CLI)
+
+    storage = storage_from_url(current_app.config["STORAGE_URL"], endpoint_url=current_app.config["S3_ENDPOINT_URL"])
+    posts = []
+    for line in DEMO_FILE.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        colour = record.pop("demo_image", None)
+        post = record_to_post(record)
+        if colour:
+            key = f"media/demo/{post.platform_id}.jpg"
+            _demo_image(storage, key, colour)
+            alt = f"Photo shared by @{record['author_handle']}"
+            post = _with_media(post, MediaItem(url=key, storage_key=key, alt=alt))
+        posts.append(post)
+    result = ingest_posts(session, posts, workspace_id=workspace.id)
+    return DemoResult(email=email, password=secret, posts=result)
+
+
+def _with_media(post, media: MediaItem):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(post, media=(media,))

@@ -1,0 +1,223 @@
+"""Idempotent upsert of normalized posts: the one way posts enter the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ugc_hub.domain.posts import NormalizedPost, extract_hashtags
+from ugc_hub.models import Author, Post, PostHashtag
+from ugc_hub.models.base import utcnow
+from ugc_hub.services.validation import problems
+
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A post that was not stored: its position in the input and why."""
+
+    index: int
+    platform_id: str | None
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    new: int = 0
+    updated: int = 0
+    rejected: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    post_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: IngestResult) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.rejected += other.rejected
+        self.rejections.extend(other.rejections)
+        self.post_ids.extend(other.post_ids)
+
+
+def _insert(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"ingestion supports SQLite and PostgreSQL, not {name}")
+
+
+def _author_key(post: NormalizedPost) -> tuple[str, str] | None:
+    if post.author is None:
+        return None
+    key = post.author.platform_user_id or "@" + post.author.handle.lstrip("@").casefold()
+    return (post.platform, key)
+
+
+def _upsert_authors(session: Session, posts: Sequence[NormalizedPost]) -> dict[tuple[str, str], int]:
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for post in posts:
+        key = _author_key(post)
+        if key is None or post.author is None:
+            continue
+        rows[key] = {
+            "platform": key[0],
+            "platform_key": key[1],
+            "platform_user_id": post.author.platform_user_id,
+            "handle": post.author.handle.lstrip("@"),
+            "display_name": post.author.display_name,
+            "profile_url": post.author.profile_url,
+        }
+    if not rows:
+        return {}
+    insert = _insert(session)
+    stmt = insert(Author)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["platform", "platform_key"],
+        set_={
+            "handle": stmt.excluded.handle,
+            "display_name": stmt.excluded.display_name,
+            "profile_url": stmt.excluded.profile_url,
+            "platform_user_id": stmt.excluded.platform_user_id,
+        },
+    ).returning(Author.id, Author.platform, Author.platform_key)
+    result = session.execute(stmt, list(rows.values()))
+    return {(platform, key): author_id for author_id, platform, key in result}
+
+
+def _post_row(
+    post: NormalizedPost, *, workspace_id: int, source_id: int | None, author_id: int | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "source_id": source_id,
+        "platform": post.platform,
+        "platform_id": post.platform_id,
+        "author_id": author_id,
+        "title": post.title,
+        "text": post.text,
+        "media": [{k: v for k, v in asdict(m).items() if v is not None} for m in post.media],
+        "permalink": post.permalink,
+        "posted_at": post.posted_at or now,
+        "collected_at": now,
+        "updated_at": now,
+        "metrics": dict(post.metrics),
+        "language": post.language,
+        "rating": post.rating,
+        "raw": post.raw,
+        "moderation_status": "new",
+    }
+
+
+def ingest_batch(
+    session: Session,
+    posts: Sequence[NormalizedPost],
+    *,
+    workspace_id: int,
+    source_id: int | None = None,
+    now: datetime | None = None,
+    offset: int = 0,
+) -> IngestResult:
+    """Upsert one batch inside the caller's transaction (the caller commits, e.g. with a cursor move)."""
+    now = now or utcnow()
+    result = IngestResult()
+    valid: dict[tuple[str, str], NormalizedPost] = {}
+    for index, post in enumerate(posts, start=offset):
+        found = problems(post)
+        if found:
+            result.rejected += 1
+            result.rejections.append(Rejection(index, getattr(post, "platform_id", None), "; ".join(found)))
+            continue
+        key = (post.platform, post.platform_id)
+        if key in valid:
+            # The same post twice in one batch: the later copy wins and counts as a refresh.
+            result.updated += 1
+            del valid[key]
+        valid[key] = post
+    if not valid:
+        return result
+
+    batch = list(valid.values())
+    authors = _upsert_authors(session, batch)
+    keys = list(valid)
+    existing = set(
+        session.execute(select(Post.platform, Post.platform_id).where(tuple_(Post.platform, Post.platform_id).in_(keys)))
+        .tuples()
+        .all()
+    )
+    rows = []
+    for post in batch:
+        author_key = _author_key(post)
+        author_id = authors.get(author_key) if author_key else None
+        rows.append(_post_row(post, workspace_id=workspace_id, source_id=source_id, author_id=author_id, now=now))
+
+    insert = _insert(session)
+    stmt = insert(Post)
+    refreshed = ("author_id", "title", "text", "media", "permalink", "posted_at", "metrics", "rating", "raw", "updated_at")
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["platform", "platform_id"],
+        set_={name: getattr(stmt.excluded, name) for name in refreshed}
+        | {"language": _coalesce_language(stmt)},
+    ).returning(Post.id, Post.platform, Post.platform_id)
+    ids = {(platform, pid): post_id for post_id, platform, pid in session.execute(stmt, rows)}
+
+    post_ids = [ids[key] for key in keys]
+    session.execute(delete(PostHashtag).where(PostHashtag.post_id.in_(post_ids)))
+    tag_rows = [
+        {"post_id": ids[key], "tag": tag[:160]}
+        for key, post in valid.items()
+        for tag in extract_hashtags(f"{post.title or ''} {post.text}")
+    ]
+    if tag_rows:
+        session.execute(insert(PostHashtag).on_conflict_do_nothing(), tag_rows)
+
+    result.new += len(keys) - len(existing)
+    result.updated += len(existing)
+    result.post_ids.extend(post_ids)
+    return result
+
+
+def _coalesce_language(stmt: Any) -> Any:
+    """Keep a detected language when a refresh brings none."""
+    from sqlalchemy import func
+
+    return func.coalesce(stmt.excluded.language, Post.__table__.c.language)
+
+
+def batched(items: Iterable[NormalizedPost], size: int) -> Iterable[list[NormalizedPost]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def ingest_posts(
+    session: Session,
+    posts: Iterable[NormalizedPost],
+    *,
+    workspace_id: int,
+    source_id: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    now: Callable[[], datetime] = utcnow,
+) -> IngestResult:
+    """Upsert posts in batches, one transaction a batch; same platform id twice gives one row."""
+    total = IngestResult()
+    offset = 0
+    for chunk in batched(posts, batch_size):
+        try:
+            total.add(
+                ingest_batch(session, chunk, workspace_id=workspace_id, source_id=source_id, now=now(), offset=offset)
+            )
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        offset += len(chunk)
+    return total

@@ -1,0 +1,1 @@
+"""The staff web UI: thin views over services."""

@@ -1,0 +1,114 @@
+"""The moderation inbox: filter, read, approve, reject."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ugc_hub.models import Post, Source, db
+from ugc_hub.services import moderation
+from ugc_hub.services.post_queries import BadCursor, PostFilters, count_posts, list_posts
+from ugc_hub.web.access import current_actor, role_required
+from ugc_hub.web.forms import InboxFilters, ModerateForm
+
+bp = Blueprint("moderation", __name__)
+
+
+def filters_from(form: InboxFilters) -> PostFilters:
+    return PostFilters(
+        source_id=form.source.data,
+        status=form.status.data or None,
+        hashtag=(form.hashtag.data or "").strip() or None,
+        language=(form.language.data or "").strip() or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        q=(form.q.data or "").strip() or None,
+    )
+
+
+@bp.get("/")
+@role_required("viewer")
+def inbox() -> str:
+    form = InboxFilters(request.args)
+    if not form.validate():
+        flash(_("Some filters were not understood and were ignored."), "error")
+    filters = filters_from(form)
+    try:
+        page = list_posts(db.session, filters, limit=current_app.config["INBOX_PAGE_SIZE"],
+                          cursor=request.args.get("cursor"))  # fmt: skip
+    except BadCursor:
+        abort(400)
+    count, more = count_posts(db.session, filters)
+    sources = db.session.scalars(select(Source).order_by(Source.name)).all()
+    args = {k: v for k, v in request.args.items() if k != "cursor"}
+    return render_template(
+        "moderation/inbox.html", form=form, page=page, count=count, more=more, sources=sources,
+        filter_args=args, moderate_form=ModerateForm(),
+    )  # fmt: skip
+
+
+@bp.get("/posts/<int:post_id>")
+@role_required("viewer")
+def post_detail(post_id: int) -> str:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    raw = json.dumps(post.raw, indent=2, ensure_ascii=False, sort_keys=True)
+    return render_template("moderation/post.html", post=post, raw=raw, moderate_form=ModerateForm())
+
+
+@bp.post("/posts/moderate")
+@role_required("moderator")
+def moderate() -> Response:
+    form = ModerateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids: list[int] = []
+    for value in request.form.getlist("post_id"):
+        try:
+            ids.append(int(value))
+        except ValueError:
+            abort(400)
+    changed = moderation.moderate(db.session, post_ids=ids, status=form.action.data or "", actor=current_actor())
+    flash(ngettext("%(num)d post updated.", "%(num)d posts updated.", changed), "ok")
+    return redirect(_back())
+
+
+def _back() -> str:
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("moderation.inbox")
+
+
+def template_helpers() -> dict[str, Any]:
+    return {"status_label": status_label}
+
+
+def status_label(status: str) -> str:
+    labels = {"new": _("new"), "approved": _("approved"), "rejected": _("rejected"), "removed": _("removed")}
+    return labels.get(status, status)
+
+
+@bp.get("/media/<path:key>")
+@role_required("viewer")
+def media(key: str) -> Response:
+    """Staff-only view of stored media; public surfaces serve media through the public gate."""
+    import mimetypes
+
+    from ugc_hub.services.storage import StorageError, storage_from_url
+
+    storage = storage_from_url(current_app.config["STORAGE_URL"], endpoint_url=current_app.config["S3_ENDPOINT_URL"])
+    try:
+        data = storage.get(key)
+    except (KeyError, StorageError):
+        abort(404)
+    response = Response(data, mimetype=mimetypes.guess_type(key)[0] or "application/octet-stream")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

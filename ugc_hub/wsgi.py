@@ -1,0 +1,5 @@
+"""WSGI entry point for gunicorn."""
+
+from ugc_hub.app import create_app
+
+app = create_app()
