@@ -150,7 +150,7 @@ def ingest_batch(
     keys = list(valid)
     existing = set(
         session.execute(select(Post.platform, Post.platform_id).where(tuple_(Post.platform, Post.platform_id).in_(keys)))
-        .tuples()
+        
         .all()
     )
     rows = []

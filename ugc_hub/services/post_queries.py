@@ -63,9 +63,8 @@ def _fts_quote(query: str) -> str:
 def _text_search(session: Session, query: str) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        return Post.id.in_(
-            select(text("rowid")).select_from(text("posts_fts")).where(text("posts_fts MATCH :fts_q"))
-        ).params(fts_q=_fts_quote(query))
+        match = text("posts_fts MATCH :fts_q").bindparams(fts_q=_fts_quote(query))
+        return Post.id.in_(select(text("rowid")).select_from(text("posts_fts")).where(match))
     if dialect == "postgresql":
         document = func.to_tsvector("simple", func.coalesce(Post.title, "") + " " + Post.text)
         return document.op("@@")(func.plainto_tsquery("simple", query))

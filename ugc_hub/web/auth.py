@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Email, Length
 from ugc_hub.extensions import limiter
 from ugc_hub.models import db
 from ugc_hub.services import audit, users
+from ugc_hub.web.forms import choices
 
 bp = Blueprint("auth", __name__)
 
@@ -25,7 +26,7 @@ class LoginForm(FlaskForm):
 
 
 class LocaleForm(FlaskForm):
-    locale = SelectField("locale", choices=[("en", "English"), ("fr", "Français")])
+    locale = SelectField("locale", choices=choices(("en", "English"), ("fr", "Français")))
 
 
 def _safe_next(target: str | None) -> str:

@@ -5,9 +5,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ugc_hub.models import MODERATION_STATUSES, ROLES
+
+
+def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class InboxFilters(FlaskForm):
@@ -15,7 +20,7 @@ class InboxFilters(FlaskForm):
         csrf = False  # a GET search form changes nothing
 
     q = StringField("q", validators=[Optional(), Length(max=200)])
-    status = SelectField("status", choices=[("", "")] + [(s, s) for s in MODERATION_STATUSES], default="new")
+    status = SelectField("status", choices=choices(("", ""), *((s, s) for s in MODERATION_STATUSES)), default="new")
     source = IntegerField("source", validators=[Optional()])
     hashtag = StringField("hashtag", validators=[Optional(), Length(max=160)])
     language = StringField("language", validators=[Optional(), Length(max=16)])
@@ -24,14 +29,14 @@ class InboxFilters(FlaskForm):
 
 
 class ModerateForm(FlaskForm):
-    action = SelectField("action", choices=[("approved", "approve"), ("rejected", "reject"),
-                                            ("removed", "remove"), ("new", "reset")])  # fmt: skip
+    action = SelectField("action", choices=choices(("approved", "approve"), ("rejected", "reject"),
+                                                ("removed", "remove"), ("new", "reset")))  # fmt: skip
 
 
 class NewUserForm(FlaskForm):
     email = EmailField("email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=255)])
     name = StringField("name", validators=[Optional(), Length(max=200)])
-    role = SelectField("role", choices=[(r, r) for r in ROLES], default="moderator")
+    role = SelectField("role", choices=choices(*((r, r) for r in ROLES)), default="moderator")
     password = PasswordField("password", validators=[DataRequired(), Length(min=10, max=1024)])
 
 
