@@ -6,6 +6,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,19 @@ def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
     }
     config.update(overrides)
     return create_app(config)
+
+
+@contextmanager
+def running(app: Flask) -> Iterator[Flask]:
+    """An app context that closes every database connection on the way out."""
+    from ugc_hub.models import db
+
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

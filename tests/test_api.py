@@ -22,15 +22,19 @@ def test_list_filters_and_paginates(client: Any, auth: Any, workspace: Any) -> N
     seed(workspace)
     headers = bearer(auth)
     body = client.get("/api/v1/posts/?limit=2", headers=headers).get_json()
-    assert len(body["items"]) == 2 and body["next_cursor"]
-    rest = client.get(f"/api/v1/posts/?limit=2&cursor={body['next_cursor']}", headers=headers).get_json()
-    assert len(rest["items"]) == 2 and rest["next_cursor"] is None
+    assert len(body["items"]) == 2 and body["next"]
+    mark = body["next"]
+    rest = client.get("/api/v1/posts/", query_string={"limit": 2, **mark}, headers=headers).get_json()
+    assert len(rest["items"]) == 2 and rest["next"] is None
     assert {p["platform_id"] for p in body["items"] + rest["items"]} == {"sc1", "sc2", "sc3", "sc4"}
     french = client.get("/api/v1/posts/?language=fr", headers=headers).get_json()
     assert [p["platform_id"] for p in french["items"]] == ["sc2"]
     assert french["items"][0]["hashtags"] == ["colis", "lumen"]
     assert client.get("/api/v1/posts/?status=bogus", headers=headers).status_code == 422
-    assert client.get("/api/v1/posts/?cursor=zzz", headers=headers).status_code == 400
+    assert client.get("/api/v1/posts/?before=yesterday", headers=headers).status_code == 422
+    assert client.get("/api/v1/posts/18446744073709551616", headers=headers).status_code == 404
+    not_allowed = client.delete("/api/v1/posts/", headers=headers)
+    assert not_allowed.status_code == 405 and not_allowed.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_get_one_post_with_raw_payload(client: Any, auth: Any, workspace: Any) -> None:
@@ -76,4 +80,29 @@ def test_openapi_description_is_generated(client: Any) -> None:
     assert {"/api/v1/posts/", "/api/v1/posts/{post_id}", "/api/v1/sources/"} <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     params = {p["name"] for p in spec["paths"]["/api/v1/posts/"]["get"]["parameters"]}
-    assert {"status", "hashtag", "language", "date_from", "date_to", "q", "source", "cursor", "limit"} <= params
+    assert {
+        "status",
+        "hashtag",
+        "language",
+        "date_from",
+        "date_to",
+        "q",
+        "source",
+        "before",
+        "before_id",
+        "limit",
+    } <= params
+
+
+def test_odd_query_strings_never_break_the_server(client: Any, auth: Any, workspace: Any) -> None:
+    seed(workspace)
+    headers = bearer(auth)
+    for query in (
+        {"q": "a\x00b"},
+        {"hashtag": "\x00"},
+        {"language": "\x00fr"},
+        {"q": '"*^ OR NEAR('},
+        {"date_from": "0090-08-11", "before": "6486-04-26T23:22:31.0-02:51", "before_id": 3},
+    ):
+        response = client.get("/api/v1/posts/", query_string=query, headers=headers)
+        assert response.status_code == 200, (query, response.text)

@@ -64,8 +64,10 @@ def test_sign_in_is_rate_limited_per_address(auth: Any, client: Any, app: Flask)
     statuses = []
     for _ in range(12):
         page = client.get("/login")
-        response = client.post("/login", data={"email": "mod@example.com", "password": "wrong password!",
-                                               "csrf_token": csrf_from(page.text)})  # fmt: skip
+        response = client.post(
+            "/login",
+            data={"email": "mod@example.com", "password": "wrong password!", "csrf_token": csrf_from(page.text)},
+        )
         statuses.append(response.status_code)
     assert statuses[:10] == [200] * 10
     assert statuses[10:] == [429, 429]
@@ -74,13 +76,16 @@ def test_sign_in_is_rate_limited_per_address(auth: Any, client: Any, app: Flask)
 def test_next_parameter_cannot_redirect_off_site(auth: Any, client: Any) -> None:
     auth.create()
     page = client.get("/login")
-    response = client.post("/login?next=//evil.example.com/", data={
-        "email": "mod@example.com", "password": PASSWORD, "csrf_token": csrf_from(page.text)})  # fmt: skip
+    response = client.post(
+        "/login?next=//evil.example.com/",
+        data={"email": "mod@example.com", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
     assert response.headers["Location"] == "/inbox/"
 
 
-@pytest.mark.parametrize(("role", "users_page", "moderate"), [("viewer", 403, 403), ("moderator", 403, 302),
-                                                              ("admin", 200, 302)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "users_page", "moderate"), [("viewer", 403, 403), ("moderator", 403, 302), ("admin", 200, 302)]
+)
 def test_roles_are_enforced(auth: Any, client: Any, role: str, users_page: int, moderate: int) -> None:
     auth.as_role(role)
     assert client.get("/inbox/").status_code == 200
@@ -93,18 +98,22 @@ def test_roles_are_enforced(auth: Any, client: Any, role: str, users_page: int, 
 def test_admin_creates_an_account_and_weak_passwords_are_refused(auth: Any, client: Any) -> None:
     auth.as_role("admin")
     token = auth.csrf("/admin/users")
-    weak = client.post("/admin/users", data={"csrf_token": token, "email": "new@example.com", "role": "viewer",
-                                            "password": "short"})  # fmt: skip
+    weak = client.post(
+        "/admin/users", data={"csrf_token": token, "email": "new@example.com", "role": "viewer", "password": "short"}
+    )
     assert "new@example.com" not in weak.text.split("<h2>")[0]
-    ok = client.post("/admin/users", data={"csrf_token": token, "email": "new@example.com", "role": "viewer",
-                                          "password": "long enough password"})  # fmt: skip
+    ok = client.post(
+        "/admin/users",
+        data={"csrf_token": token, "email": "new@example.com", "role": "viewer", "password": "long enough password"},
+    )
     assert ok.status_code == 200
     assert "new@example.com" in ok.text
 
 
 def test_create_user_command(runner: Any) -> None:
-    result = runner.invoke(args=["create-user", "--email", "Cli@Example.com", "--role", "admin",
-                                 "--password", "a long password"])  # fmt: skip
+    result = runner.invoke(
+        args=["create-user", "--email", "Cli@Example.com", "--role", "admin", "--password", "a long password"]
+    )
     assert result.exit_code == 0, result.output
     assert "created admin cli@example.com" in result.output
     duplicate = runner.invoke(args=["create-user", "--email", "cli@example.com", "--password", "a long password"])

@@ -21,8 +21,15 @@ def write_jsonl(path: Path, lines: list[bytes]) -> Path:
 
 
 def good(n: int, **extra: Any) -> bytes:
-    record = {"platform": "review", "platform_id": f"r{n}", "author_handle": f"a{n}", "text": f"review {n}",
-              "rating": 4, "posted_at": "2026-11-01T10:00:00+01:00", "likes": n} | extra  # fmt: skip
+    record = {
+        "platform": "review",
+        "platform_id": f"r{n}",
+        "author_handle": f"a{n}",
+        "text": f"review {n}",
+        "rating": 4,
+        "posted_at": "2026-11-01T10:00:00+01:00",
+        "likes": n,
+    } | extra
     return json.dumps(record, ensure_ascii=False).encode()
 
 
@@ -73,9 +80,9 @@ def test_importing_the_same_file_twice_leaves_the_count_unchanged(runner: Any, w
 def test_csv_with_quoted_newlines_unknown_columns_and_bad_rows(runner: Any, workspace: Any, tmp_path: Path) -> None:
     path = tmp_path / "posts.csv"
     path.write_bytes(
-        "platform,platform_id,author_handle,text,rating,media_urls,extra\n"
-        'review,c1,ann,"two\nlines, and ""quotes""",5,https://img.example.com/1.jpg,kept\n'
-        "review,,bob,no id,3,,\n".encode()
+        b"platform,platform_id,author_handle,text,rating,media_urls,extra\n"
+        b'review,c1,ann,"two\nlines, and ""quotes""",5,https://img.example.com/1.jpg,kept\n'
+        b"review,,bob,no id,3,,\n"
         + b"review,c3,carl,bad \xfe utf8,2,,\n"
         + "review,c4,dina,مرحبا #عربي,1,,\n".encode()
         + b"review,c5,eve,too,many,fields,here,now\n"

@@ -24,8 +24,12 @@ def seed(workspace: Any) -> None:
         make_post(3, text='<script>alert("pwned")</script> #xss', language="en", posted_at=base - timedelta(days=10)),
     ]
     ingest_posts(db.session, posts, workspace_id=workspace.id)
-    ingest_posts(db.session, [make_post(4, text="from reddit", platform="reddit", posted_at=base - timedelta(days=1))],
-                 workspace_id=workspace.id, source_id=source.id)  # fmt: skip
+    ingest_posts(
+        db.session,
+        [make_post(4, text="from reddit", platform="reddit", posted_at=base - timedelta(days=1))],
+        workspace_id=workspace.id,
+        source_id=source.id,
+    )
 
 
 def ids_in(html: str) -> list[int]:
@@ -65,8 +69,11 @@ def test_hostile_text_is_escaped(auth: Any, client: Any, workspace: Any) -> None
 
 def test_pagination_walks_every_post_once(auth: Any, client: Any, workspace: Any, app: Any) -> None:
     app.config["INBOX_PAGE_SIZE"] = 7
-    ingest_posts(db.session, [make_post(n, posted_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n % 5))
-                              for n in range(30)], workspace_id=workspace.id)  # fmt: skip
+    ingest_posts(
+        db.session,
+        [make_post(n, posted_at=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n % 5)) for n in range(30)],
+        workspace_id=workspace.id,
+    )
     auth.as_role("viewer")
     seen: list[int] = []
     url: str | None = "/inbox/?status=new"
@@ -85,8 +92,9 @@ def test_approve_reject_and_bulk_are_audited(auth: Any, client: Any, workspace: 
     token = auth.csrf()
     one = client.post("/inbox/posts/moderate", data={"csrf_token": token, "action": "approved", "post_id": pid("sc1")})
     assert one.status_code == 302
-    bulk = client.post("/inbox/posts/moderate", data={"csrf_token": token, "action": "rejected",
-                                                      "post_id": [pid("sc2"), pid("sc3")]})  # fmt: skip
+    bulk = client.post(
+        "/inbox/posts/moderate", data={"csrf_token": token, "action": "rejected", "post_id": [pid("sc2"), pid("sc3")]}
+    )
     assert bulk.status_code == 302
     statuses = dict(db.session.execute(select(Post.platform_id, Post.moderation_status)).all())
     assert statuses == {"sc1": "approved", "sc2": "rejected", "sc3": "rejected", "sc4": "new"}

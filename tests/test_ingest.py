@@ -76,7 +76,7 @@ def test_duplicate_inside_one_batch_keeps_the_later_copy(workspace: Any) -> None
         ({"media": (MediaItem(url="data:text/html,<script>"),)}, "media URL"),
         ({"text": "nul \x00 byte"}, "NUL"),
         ({"rating": 7.0}, "rating must be a number from 0 to 5"),
-        ({"posted_at": datetime(2026, 1, 1)}, "time zone"),  # noqa: DTZ001 - the naive date is the bad input
+        ({"posted_at": datetime(2026, 1, 1)}, "time zone"),
         ({"metrics": {"likes": -1}}, "metric"),
         ({"raw": {"bad": "\x00"}}, "raw payload contains a NUL"),
         ({"author": NormalizedAuthor(handle="x", profile_url="javascript:x")}, "profile URL"),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import MethodNotAllowed
 
 from ugc_hub.extensions import api
 
@@ -16,3 +17,11 @@ def init_api(app: Flask) -> None:
     )
     api.register_blueprint(posts.blp)
     api.register_blueprint(sources.blp)
+
+    @app.errorhandler(MethodNotAllowed)
+    def method_not_allowed(exc: MethodNotAllowed) -> Response:
+        """JSON like every API error, with the Allow header RFC 9110 requires."""
+        response = jsonify(code=405, status="Method Not Allowed")
+        response.status_code = 405
+        response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or []))
+        return response

@@ -13,7 +13,7 @@ from ugc_hub.models import db
 from ugc_hub.services.tokens import resolve_token
 
 F = TypeVar("F", bound=Callable[..., Any])
-SECURITY = [{"bearerAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def token_required(role: str = "viewer") -> Callable[[F], F]:
@@ -25,6 +25,7 @@ def token_required(role: str = "viewer") -> Callable[[F], F]:
             user = resolve_token(db.session, secret.strip()) if scheme.lower() == "bearer" else None
             if user is None:
                 abort(401, message="a valid API token is required (Authorization: Bearer …)")
+                raise AssertionError  # abort raises; this tells the type checker
             if not user.has_role(role):
                 abort(403, message=f"this token's user needs the {role} role")
             g.api_user = user

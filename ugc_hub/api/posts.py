@@ -10,7 +10,7 @@ from flask_smorest import Blueprint, abort
 from ugc_hub.api.auth import SECURITY, token_required
 from ugc_hub.api.schemas import ErrorSchema, PostDetailSchema, PostPageSchema, PostQuerySchema
 from ugc_hub.models import Post, db
-from ugc_hub.services.post_queries import BadCursor, PostFilters, PostPage, list_posts
+from ugc_hub.services.post_queries import PageMark, PostFilters, PostPage, list_posts
 
 blp = Blueprint("posts", __name__, url_prefix="/api/v1/posts", description="Collected posts")
 
@@ -27,14 +27,19 @@ class PostList(MethodView):
     def get(self, args: dict[str, Any]) -> PostPage:
         """List posts with the inbox's filters, newest first (keyset pagination through next_cursor)."""
         filters = PostFilters(
-            source_id=args.get("source"), status=args.get("status"), hashtag=args.get("hashtag"),
-            language=args.get("language"), date_from=args.get("date_from"), date_to=args.get("date_to"),
+            source_id=args.get("source"),
+            status=args.get("status"),
+            hashtag=args.get("hashtag"),
+            language=args.get("language"),
+            date_from=args.get("date_from"),
+            date_to=args.get("date_to"),
             q=args.get("q"),
-        )  # fmt: skip
-        try:
-            return list_posts(db.session, filters, limit=args["limit"], cursor=args.get("cursor"))
-        except BadCursor as exc:
-            abort(400, message=str(exc))
+        )
+        after = None
+        if "before" in args:
+            # before alone means "posted at or before"; before_id breaks ties between equal times.
+            after = PageMark(args["before"], args.get("before_id", 2**63 - 1))
+        return list_posts(db.session, filters, limit=args["limit"], after=after)
 
 
 @blp.route("/<int:post_id>")
@@ -47,7 +52,9 @@ class PostItem(MethodView):
     @token_required()
     def get(self, post_id: int) -> Post:
         """One post with its raw platform payload."""
-        post = db.session.get(Post, post_id)
+        # Flask's int converter has no upper bound; ids beyond 64 bits cannot exist.
+        post = db.session.get(Post, post_id) if post_id < 2**63 else None
         if post is None:
             abort(404, message="no such post")
+            raise AssertionError  # abort raises; this tells the type checker
         return post

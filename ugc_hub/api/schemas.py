@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, fields, validate
 
 from ugc_hub.models import MODERATION_STATUSES
-
 
 __all__ = ["ErrorSchema"]
 
@@ -49,9 +50,18 @@ class PostDetailSchema(PostSchema):
     raw = fields.Dict()
 
 
+class PageMarkSchema(Schema):
+    before = fields.DateTime(metadata={"description": "posted_at of the last post of this page"})
+    before_id = fields.Integer(metadata={"description": "id of the last post of this page"})
+
+
 class PostPageSchema(Schema):
     items = fields.List(fields.Nested(PostSchema))
-    next_cursor = fields.String(allow_none=True)
+    next = fields.Nested(
+        PageMarkSchema,
+        allow_none=True,
+        metadata={"description": "Pass these as query parameters for the next page; null on the last."},
+    )
 
 
 class PostQuerySchema(Schema):
@@ -63,7 +73,11 @@ class PostQuerySchema(Schema):
     date_to = fields.Date()
     q = fields.String(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(validate=validate.Length(max=200))
+    before = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "Keyset pagination: with before_id"})
+    before_id = fields.Integer(
+        validate=validate.Range(min=0, max=2**63 - 1),
+        metadata={"description": "Used with before: the next page's posts have smaller ids"},
+    )
 
 
 class SourceSchema(Schema):

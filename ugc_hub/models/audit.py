@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ugc_hub.models.base import JSONType, UTCDateTime, db, utcnow
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+class AuditEvent(db.Model):  # type: ignore[name-defined]
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
 

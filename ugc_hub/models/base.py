@@ -9,7 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -56,3 +56,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+# Made by hand in migrations (FTS5 tables, the tsvector index), so autogenerate must leave them alone.
+UNMANAGED_PREFIXES = ("posts_fts", "ix_posts_fulltext")
+
+
+def include_in_autogenerate(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (name or "").startswith(UNMANAGED_PREFIXES)
+
+
+# Services accept a plain Session or Flask-SQLAlchemy's scoped one (db.session): both behave alike.
+DbSession = Session | scoped_session[Any]

@@ -13,7 +13,7 @@ from ugc_hub.models.base import JSONType, UTCDateTime, db, utcnow
 MODERATION_STATUSES = ("new", "approved", "rejected", "removed")
 
 
-class Author(db.Model):  # type: ignore[name-defined,misc]
+class Author(db.Model):  # type: ignore[name-defined]
     """Someone who posted. ``platform_key`` is the platform's user id, or ``@handle`` when it gives none."""
 
     __tablename__ = "authors"
@@ -28,7 +28,7 @@ class Author(db.Model):  # type: ignore[name-defined,misc]
     profile_url: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class Post(db.Model):  # type: ignore[name-defined,misc]
+class Post(db.Model):  # type: ignore[name-defined]
     """One piece of customer content, as collected; ``raw`` keeps the platform payload verbatim."""
 
     __tablename__ = "posts"
@@ -72,7 +72,7 @@ class Post(db.Model):  # type: ignore[name-defined,misc]
         return sorted(h.tag for h in self.hashtags)
 
 
-class PostHashtag(db.Model):  # type: ignore[name-defined,misc]
+class PostHashtag(db.Model):  # type: ignore[name-defined]
     """A hashtag found in a post, lower-cased without '#', for filtering."""
 
     __tablename__ = "post_hashtags"

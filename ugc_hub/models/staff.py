@@ -13,7 +13,7 @@ from ugc_hub.models.base import UTCDateTime, db, utcnow
 ROLES = ("viewer", "moderator", "admin")
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +27,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def has_role(self, role: str) -> bool:
@@ -35,7 +35,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined,misc]
+class ApiToken(db.Model):  # type: ignore[name-defined]
     """A bearer token for /api/v1; only its SHA-256 is stored, the secret is shown once."""
 
     __tablename__ = "api_tokens"

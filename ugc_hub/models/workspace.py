@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ugc_hub.models.base import JSONType, UTCDateTime, db, utcnow
 
 
-class Workspace(db.Model):  # type: ignore[name-defined,misc]
+class Workspace(db.Model):  # type: ignore[name-defined]
     """A brand: what it tracks and how it speaks."""
 
     __tablename__ = "workspaces"
@@ -26,7 +26,7 @@ class Workspace(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Source(db.Model):  # type: ignore[name-defined,misc]
+class Source(db.Model):  # type: ignore[name-defined]
     """Where posts come from: a collector kind with its settings, cursor and schedule."""
 
     __tablename__ = "sources"

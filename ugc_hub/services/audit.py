@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from ugc_hub.models.base import DbSession
 
 from ugc_hub.models import AuditEvent
 
@@ -24,7 +24,7 @@ CLI = Actor(type="cli", label="command line")
 
 
 def record(
-    session: Session,
+    session: DbSession,
     *,
     actor: Actor,
     action: str,

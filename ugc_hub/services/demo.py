@@ -6,18 +6,18 @@ import io
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
-from ugc_hub.domain.posts import MediaItem
+from ugc_hub.domain.posts import MediaItem, NormalizedPost
 from ugc_hub.models import User, Workspace, db
 from ugc_hub.services import audit
 from ugc_hub.services.importer import record_to_post
 from ugc_hub.services.ingest import IngestResult, ingest_posts
-from ugc_hub.services.storage import Storage, storage_from_url
+from ugc_hub.services.storage import Storage, storage_from_config
 from ugc_hub.services.users import create_user
 from ugc_hub.services.workspaces import create_workspace
 
@@ -74,15 +74,20 @@ def load_demo(*, email: str, password: str | None) -> DemoResult:
     workspace = session.scalar(select(Workspace).where(Workspace.slug == "lumen-outdoor"))
     if workspace is None:
         workspace = create_workspace(
-            session, name="Lumen Outdoor", slug="lumen-outdoor", actor=audit.CLI,
-            hashtags=["lumen", "lumenrun", "yeslumen"], keywords=["Lumen", "Lumen Outdoor"],
-            handles={"instagram": "lumen.outdoor", "reddit": "LumenOutdoor"}, languages=["en", "fr"],
-        )  # fmt: skip
+            session,
+            name="Lumen Outdoor",
+            slug="lumen-outdoor",
+            actor=audit.CLI,
+            hashtags=["lumen", "lumenrun", "yeslumen"],
+            keywords=["Lumen", "Lumen Outdoor"],
+            handles={"instagram": "lumen.outdoor", "reddit": "LumenOutdoor"},
+            languages=["en", "fr"],
+        )
     secret = _password(Path(current_app.instance_path), password)
     if session.scalar(select(User).where(User.email == email.casefold())) is None:
         create_user(session, email=email, password=secret, role="admin", name="Demo admin", actor=audit.CLI)
 
-    storage = storage_from_url(current_app.config["STORAGE_URL"], endpoint_url=current_app.config["S3_ENDPOINT_URL"])
+    storage = storage_from_config(current_app.config)
     posts = []
     for line in DEMO_FILE.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
@@ -98,7 +103,5 @@ def load_demo(*, email: str, password: str | None) -> DemoResult:
     return DemoResult(email=email, password=secret, posts=result)
 
 
-def _with_media(post, media: MediaItem):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
+def _with_media(post: NormalizedPost, media: MediaItem) -> NormalizedPost:
     return replace(post, media=(media,))

@@ -11,16 +11,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from ugc_hub.models.base import DbSession
 
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
 from ugc_hub.services.ingest import DEFAULT_BATCH_SIZE, IngestResult, ingest_batch
 
 METRIC_FIELDS = ("likes", "comments", "shares", "views")
 KNOWN_FIELDS = {
-    "platform", "platform_id", "author_handle", "author_id", "author_name", "author_url", "text", "title",
-    "media", "media_urls", "permalink", "posted_at", "language", "rating", "raw", *METRIC_FIELDS,
-}  # fmt: skip
+    "platform",
+    "platform_id",
+    "author_handle",
+    "author_id",
+    "author_name",
+    "author_url",
+    "text",
+    "title",
+    "media",
+    "media_urls",
+    "permalink",
+    "posted_at",
+    "language",
+    "rating",
+    "raw",
+    *METRIC_FIELDS,
+}
 
 
 class RowError(ValueError):
@@ -215,7 +229,7 @@ def read_records(path: Path, fmt: str | None = None) -> Iterator[tuple[int, dict
 
 
 def import_file(
-    session: Session,
+    session: DbSession,
     path: Path,
     *,
     workspace_id: int,

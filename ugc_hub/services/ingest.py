@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from ugc_hub.models.base import DbSession
 
 from ugc_hub.domain.posts import NormalizedPost, extract_hashtags
 from ugc_hub.models import Author, Post, PostHashtag
@@ -45,7 +45,7 @@ class IngestResult:
         self.post_ids.extend(other.post_ids)
 
 
-def _insert(session: Session) -> Callable[..., Any]:
+def _insert(session: DbSession) -> Callable[..., Any]:
     """The dialect's INSERT, which knows ON CONFLICT."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
@@ -62,7 +62,7 @@ def _author_key(post: NormalizedPost) -> tuple[str, str] | None:
     return (post.platform, key)
 
 
-def _upsert_authors(session: Session, posts: Sequence[NormalizedPost]) -> dict[tuple[str, str], int]:
+def _upsert_authors(session: DbSession, posts: Sequence[NormalizedPost]) -> dict[tuple[str, str], int]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for post in posts:
         key = _author_key(post)
@@ -118,7 +118,7 @@ def _post_row(
 
 
 def ingest_batch(
-    session: Session,
+    session: DbSession,
     posts: Sequence[NormalizedPost],
     *,
     workspace_id: int,
@@ -149,9 +149,9 @@ def ingest_batch(
     authors = _upsert_authors(session, batch)
     keys = list(valid)
     existing = set(
-        session.execute(select(Post.platform, Post.platform_id).where(tuple_(Post.platform, Post.platform_id).in_(keys)))
-        
-        .all()
+        session.execute(
+            select(Post.platform, Post.platform_id).where(tuple_(Post.platform, Post.platform_id).in_(keys))
+        ).all()
     )
     rows = []
     for post in batch:
@@ -161,11 +161,21 @@ def ingest_batch(
 
     insert = _insert(session)
     stmt = insert(Post)
-    refreshed = ("author_id", "title", "text", "media", "permalink", "posted_at", "metrics", "rating", "raw", "updated_at")
+    refreshed = (
+        "author_id",
+        "title",
+        "text",
+        "media",
+        "permalink",
+        "posted_at",
+        "metrics",
+        "rating",
+        "raw",
+        "updated_at",
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["platform", "platform_id"],
-        set_={name: getattr(stmt.excluded, name) for name in refreshed}
-        | {"language": _coalesce_language(stmt)},
+        set_={name: getattr(stmt.excluded, name) for name in refreshed} | {"language": _coalesce_language(stmt)},
     ).returning(Post.id, Post.platform, Post.platform_id)
     ids = {(platform, pid): post_id for post_id, platform, pid in session.execute(stmt, rows)}
 
@@ -199,7 +209,7 @@ def batched(items: Iterable[NormalizedPost], size: int) -> Iterable[list[Normali
 
 
 def ingest_posts(
-    session: Session,
+    session: DbSession,
     posts: Iterable[NormalizedPost],
     *,
     workspace_id: int,

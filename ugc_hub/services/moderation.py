@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from ugc_hub.models.base import DbSession
 
 from ugc_hub.models import MODERATION_STATUSES, Post
 from ugc_hub.models.base import utcnow
@@ -16,7 +16,7 @@ class ModerationError(ValueError):
     pass
 
 
-def moderate(session: Session, *, post_ids: Sequence[int], status: str, actor: audit.Actor) -> int:
+def moderate(session: DbSession, *, post_ids: Sequence[int], status: str, actor: audit.Actor) -> int:
     """Set the moderation status of posts; return how many changed."""
     if status not in MODERATION_STATUSES:
         raise ModerationError(f"status must be one of {', '.join(MODERATION_STATUSES)}")
@@ -32,9 +32,14 @@ def moderate(session: Session, *, post_ids: Sequence[int], status: str, actor: a
         post.moderated_at = now
         post.moderated_by_id = actor.id if actor.type == "user" else None
         audit.record(
-            session, actor=actor, action=f"post.{status}", object_type="post", object_id=post.id,
-            before={"moderation_status": before}, after={"moderation_status": status},
-        )  # fmt: skip
+            session,
+            actor=actor,
+            action=f"post.{status}",
+            object_type="post",
+            object_id=post.id,
+            before={"moderation_status": before},
+            after={"moderation_status": status},
+        )
         changed += 1
     session.commit()
     return changed

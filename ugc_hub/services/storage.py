@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -111,3 +112,8 @@ def storage_from_url(url: str, *, endpoint_url: str | None = None) -> Storage:
     if parts.scheme and len(parts.scheme) > 1:
         raise StorageError(f"unsupported STORAGE_URL scheme {parts.scheme!r}: use a folder path or s3://")
     return LocalStorage(Path(url))
+
+
+def storage_from_config(config: Mapping[str, Any]) -> Storage:
+    """The storage the hub is configured with (STORAGE_URL and S3_ENDPOINT_URL)."""
+    return storage_from_url(config["STORAGE_URL"], endpoint_url=config.get("S3_ENDPOINT_URL"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from ugc_hub.models.base import DbSession
 
 from ugc_hub.models import ROLES, User
 from ugc_hub.models.base import utcnow
@@ -26,7 +28,7 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(
-    session: Session, *, email: str, password: str, role: str = "viewer", name: str = "", actor: audit.Actor
+    session: DbSession, *, email: str, password: str, role: str = "viewer", name: str = "", actor: audit.Actor
 ) -> User:
     """Create a staff account; refuses weak passwords, unknown roles and taken e-mails."""
     email = normalise_email(email)
@@ -42,21 +44,23 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(
-        session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+        session,
+        actor=actor,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
         after={"email": email, "role": role},
-    )  # fmt: skip
+    )
     session.commit()
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: DbSession, email: str, password: str) -> User | None:
     """Return the active user with these credentials, or None; rehashes outdated hashes."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return None
     try:
         _hasher.verify(user.password_hash, password)
@@ -69,7 +73,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def set_locale(session: Session, user: User, locale: str, languages: list[str]) -> None:
+def set_locale(session: DbSession, user: User, locale: str, languages: list[str]) -> None:
     if locale not in languages:
         raise UserError(f"language must be one of {', '.join(languages)}")
     user.locale = locale

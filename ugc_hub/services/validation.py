@@ -53,8 +53,8 @@ def problems(post: NormalizedPost) -> list[str]:
         not isinstance(post.rating, (int, float)) or math.isnan(post.rating) or not 0 <= post.rating <= 5
     ):
         found.append("rating must be a number from 0 to 5")
-    for key, value in post.metrics.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    for key, count in post.metrics.items():
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             found.append(f"metric {key!r} must be a whole number ≥ 0")
     try:
         encoded = json.dumps(post.raw, ensure_ascii=True)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from ugc_hub.models.base import DbSession
 
 from ugc_hub.models import Workspace
 from ugc_hub.services import audit
@@ -22,7 +22,7 @@ def slugify(name: str) -> str:
 
 
 def create_workspace(
-    session: Session,
+    session: DbSession,
     *,
     name: str,
     actor: audit.Actor,
@@ -47,13 +47,19 @@ def create_workspace(
     )
     session.add(workspace)
     session.flush()
-    audit.record(session, actor=actor, action="workspace.create", object_type="workspace", object_id=workspace.id,
-                 after={"name": workspace.name, "slug": slug})  # fmt: skip
+    audit.record(
+        session,
+        actor=actor,
+        action="workspace.create",
+        object_type="workspace",
+        object_id=workspace.id,
+        after={"name": workspace.name, "slug": slug},
+    )
     session.commit()
     return workspace
 
 
-def find_workspace(session: Session, slug: str | None = None) -> Workspace:
+def find_workspace(session: DbSession, slug: str | None = None) -> Workspace:
     """The named workspace, or the first one when no slug is given."""
     stmt = select(Workspace).order_by(Workspace.id)
     if slug:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from ugc_hub.models import ApiToken, AuditEvent, User, db
 from ugc_hub.services import tokens, users
-from ugc_hub.services.storage import storage_from_url
+from ugc_hub.services.storage import storage_from_config
 from ugc_hub.services.workspaces import find_workspace
 from ugc_hub.tasks import import_stored_file
 from ugc_hub.web.access import current_actor, role_required
@@ -45,8 +45,9 @@ def api_tokens() -> str:
     form = NewTokenForm()
     secret = None
     if form.validate_on_submit():
-        _token, secret = tokens.create_token(db.session, user=current_user, name=form.name.data or "",
-                                             actor=current_actor())  # fmt: skip
+        _token, secret = tokens.create_token(
+            db.session, user=current_user, name=form.name.data or "", actor=current_actor()
+        )
     mine = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc())
     ).all()
@@ -72,8 +73,14 @@ def staff_users() -> str:
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            users.create_user(db.session, email=form.email.data or "", password=form.password.data or "",
-                              role=form.role.data or "viewer", name=form.name.data or "", actor=current_actor())  # fmt: skip
+            users.create_user(
+                db.session,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                role=form.role.data or "viewer",
+                name=form.name.data or "",
+                actor=current_actor(),
+            )
             flash(_("Account created."), "ok")
         except users.UserError as exc:
             flash(str(exc), "error")
@@ -89,7 +96,7 @@ def import_posts() -> str | Response:
         upload = form.file.data
         fmt = "csv" if upload.filename.lower().endswith(".csv") else "jsonl"
         key = f"imports/{secrets.token_hex(8)}.{fmt}"
-        storage = storage_from_url(current_app.config["STORAGE_URL"], endpoint_url=current_app.config["S3_ENDPOINT_URL"])
+        storage = storage_from_config(current_app.config)
         storage.put(key, upload.read())
         workspace = find_workspace(db.session)
         import_stored_file.delay(key, workspace.id, fmt, current_user.email)

@@ -55,8 +55,13 @@ def login() -> str | Response:
         user = users.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is not None:
             login_user(user)
-            audit.record(db.session, actor=audit.Actor("user", user.email, user.id), action="user.sign_in",
-                         object_type="user", object_id=user.id)  # fmt: skip
+            audit.record(
+                db.session,
+                actor=audit.Actor("user", user.email, user.id),
+                action="user.sign_in",
+                object_type="user",
+                object_id=user.id,
+            )
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Wrong e-mail or password."), "error")

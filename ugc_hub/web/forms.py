@@ -29,8 +29,10 @@ class InboxFilters(FlaskForm):
 
 
 class ModerateForm(FlaskForm):
-    action = SelectField("action", choices=choices(("approved", "approve"), ("rejected", "reject"),
-                                                ("removed", "remove"), ("new", "reset")))  # fmt: skip
+    action = SelectField(
+        "action",
+        choices=choices(("approved", "approve"), ("rejected", "reject"), ("removed", "remove"), ("new", "reset")),
+    )
 
 
 class NewUserForm(FlaskForm):

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from ugc_hub.models import Post, Source, db
 from ugc_hub.services import moderation
-from ugc_hub.services.post_queries import BadCursor, PostFilters, count_posts, list_posts
+from ugc_hub.services.post_queries import BadCursor, PostFilters, count_posts, decode_cursor, list_posts
 from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.forms import InboxFilters, ModerateForm
 
@@ -39,18 +39,25 @@ def inbox() -> str:
     if not form.validate():
         flash(_("Some filters were not understood and were ignored."), "error")
     filters = filters_from(form)
+    cursor = request.args.get("cursor")
     try:
-        page = list_posts(db.session, filters, limit=current_app.config["INBOX_PAGE_SIZE"],
-                          cursor=request.args.get("cursor"))  # fmt: skip
+        after = decode_cursor(cursor) if cursor else None
     except BadCursor:
         abort(400)
+    page = list_posts(db.session, filters, limit=current_app.config["INBOX_PAGE_SIZE"], after=after)
     count, more = count_posts(db.session, filters)
     sources = db.session.scalars(select(Source).order_by(Source.name)).all()
     args = {k: v for k, v in request.args.items() if k != "cursor"}
     return render_template(
-        "moderation/inbox.html", form=form, page=page, count=count, more=more, sources=sources,
-        filter_args=args, moderate_form=ModerateForm(),
-    )  # fmt: skip
+        "moderation/inbox.html",
+        form=form,
+        page=page,
+        count=count,
+        more=more,
+        sources=sources,
+        filter_args=args,
+        moderate_form=ModerateForm(),
+    )
 
 
 @bp.get("/posts/<int:post_id>")
@@ -102,9 +109,9 @@ def media(key: str) -> Response:
     """Staff-only view of stored media; public surfaces serve media through the public gate."""
     import mimetypes
 
-    from ugc_hub.services.storage import StorageError, storage_from_url
+    from ugc_hub.services.storage import StorageError, storage_from_config
 
-    storage = storage_from_url(current_app.config["STORAGE_URL"], endpoint_url=current_app.config["S3_ENDPOINT_URL"])
+    storage = storage_from_config(current_app.config)
     try:
         data = storage.get(key)
     except (KeyError, StorageError):

@@ -1,0 +1,1 @@
+"""Instagram through instaloader: hashtag sections, tagged posts and the comments of chosen posts."""

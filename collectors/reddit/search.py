@@ -1,0 +1,254 @@
+"""``reddit.search``: new submissions (and their comments) matching the brand's terms.
+
+One page per search listing page (newest first, paginated by ``after``). Cursor::
+
+    {"v": 1, "high_water": <created_utc of the newest item ever>,
+     "seen": {fullname: created_utc} inside the slack window,
+     "run": null | {"after": fullname, "floor": float|null, "high_water": float|null,
+                    "seen": {...}, "items": int}}
+
+``run`` is set while a run is under way, so a crashed run resumes at ``after``. A new run walks
+down to ``high_water - slack`` (search results can appear late) and skips ids already in
+``seen``. Comments are read once, when their submission is first collected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from collectors.base import Collector, Page, RawItem, SettingField
+from collectors.errors import ConfigurationError, MappingError
+from collectors.incremental import as_float, floor_for, load_seen, lookback_floor, prune_seen, utc_now
+from collectors.reddit.mapping import map_thing
+from collectors.reddit.settings import CREDENTIAL_FIELDS, credential_problems
+from collectors.registry import register
+from ugc_hub.domain.posts import NormalizedPost
+
+
+def build_query(terms: list[str]) -> str:
+    """Return a lucene query matching any term; Reddit search ignores '#', so tags become words."""
+    parts: list[str] = []
+    for term in terms:
+        bare = term.strip().lstrip("#").replace('"', "").strip()
+        if bare and f'"{bare}"' not in parts:
+            parts.append(f'"{bare}"')
+    return " OR ".join(parts)
+
+
+@register
+class RedditSearchCollector(Collector):
+    """Search chosen subreddits (or all of Reddit) for the brand's terms, newest first."""
+
+    key = "reddit.search"
+    title = "Reddit search"
+    platform = "reddit"
+    description = (
+        "New Reddit submissions that mention the brand's terms or hashtags, with their comments. "
+        "Needs an approved Reddit API app (read-only client credentials; a script app to post replies)."
+    )
+    requires = ("praw", "prawcore")
+    # Reddit's free tier allows ~100 requests/minute per OAuth client: one run per app at a time.
+    concurrency_per_account = 1
+    settings_schema = (
+        SettingField("terms", "Terms and hashtags", "list", required=True, help="One per line; '#' is ignored by Reddit search."),
+        SettingField("subreddits", "Subreddits", "list", default=["all"], help="Names without r/; 'all' searches all of Reddit."),
+        SettingField("include_comments", "Collect comments of new submissions", "bool", default=True),
+        SettingField("max_comments", "Comments read per submission", "int", default=200, advanced=True),
+        SettingField("lookback_days", "First run: look back (days, 0 = no limit)", "int", default=0),
+        SettingField("slack_seconds", "Late-arrival window (seconds)", "int", default=3600, advanced=True),
+        SettingField("max_items", "Stop a run after this many submissions (0 = no limit)", "int", default=0, advanced=True),
+        SettingField("page_size", "Results per request (max 100)", "int", default=100, advanced=True),
+        *CREDENTIAL_FIELDS,
+    )
+
+    def check_values(self, values: dict[str, Any]) -> list[str]:
+        problems = []
+        if not build_query(values["terms"]):
+            problems.append("at least one search term is needed")
+        if not 1 <= values["page_size"] <= 100:
+            problems.append("results per request must be between 1 and 100")
+        return problems + credential_problems(values)
+
+    def account_key(self, settings: Mapping[str, Any]) -> str:
+        return f"reddit:{settings.get('client_id') or 'unset'}"
+
+    def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
+        from collectors.reddit.client import build_reddit, reddit_errors
+
+        values = self.resolve(settings)
+        state = _SearchState.load(cursor, values, utc_now())
+        subreddits = [s.removeprefix("r/") for s in values["subreddits"]] or ["all"]
+        path = f"r/{'+'.join(subreddits)}/search/"
+        query = build_query(values["terms"])
+        reddit = build_reddit(values)
+        while True:
+            params: dict[str, str | int] = {
+                "q": query,
+                "sort": "new",
+                "syntax": "lucene",
+                "t": "all",
+                "limit": values["page_size"],
+                "include_over_18": "on",
+            }
+            if subreddits != ["all"]:
+                params["restrict_sr"] = "on"
+            if state.after:
+                params["after"] = state.after
+            with reddit_errors("searching Reddit"):
+                listing = reddit.request(method="GET", path=path, params=params)
+            children, after = _listing_children(listing, "search results")
+            items: list[RawItem] = []
+            reached_floor = False
+            for child in children:
+                data = child.get("data") if isinstance(child, Mapping) else None
+                if not isinstance(data, Mapping) or child.get("kind") != "t3":
+                    continue
+                created = as_float(data.get("created_utc"))
+                if created is not None and state.floor is not None and created < state.floor:
+                    reached_floor = True
+                    break
+                fullname = str(data.get("name") or f"t3_{data.get('id')}")
+                if state.is_seen(fullname):
+                    continue
+                items.append(RawItem(fullname, child, {"query": query}))
+                state.mark(fullname, created)
+                if values["include_comments"] and _positive(data.get("num_comments")):
+                    items.extend(_comment_items(reddit, data, values["max_comments"]))
+            limit_hit = values["max_items"] > 0 and state.items >= values["max_items"]
+            if reached_floor or limit_hit or not after or not children:
+                yield Page(tuple(items), state.finish())
+                return
+            yield Page(tuple(items), state.advance(after))
+
+    def map_item(self, item: RawItem) -> NormalizedPost:
+        return map_thing(item.payload)
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _listing_children(listing: Any, what: str) -> tuple[list[Any], str | None]:
+    data = listing.get("data") if isinstance(listing, Mapping) else None
+    children = data.get("children") if isinstance(data, Mapping) else None
+    if not isinstance(children, list):
+        raise MappingError(f"Reddit {what}: expected a Listing with data.children, got {type(listing).__name__}")
+    after = data.get("after") if isinstance(data, Mapping) else None
+    return children, after if isinstance(after, str) and after else None
+
+
+def _comment_items(reddit: Any, submission: Mapping[str, Any], limit: int) -> list[RawItem]:
+    """Return the comments of one submission as raw t1 things (nested replies flattened)."""
+    import prawcore.exceptions
+
+    from collectors.reddit.client import reddit_errors
+
+    link_id = str(submission.get("name"))
+    try:
+        with reddit_errors(f"reading the comments of {link_id}"):
+            tree = reddit.request(
+                method="GET", path=f"comments/{submission.get('id')}/", params={"sort": "new", "limit": limit}
+            )
+    except ConfigurationError as exc:
+        # A submission deleted between the search and this request is not worth failing the run.
+        if isinstance(exc.__cause__, prawcore.exceptions.NotFound):
+            return []
+        raise
+    if not isinstance(tree, list) or len(tree) != 2:
+        raise MappingError(f"Reddit comments of {link_id}: expected [submission listing, comment listing]")
+    items: list[RawItem] = []
+
+    def walk(listing: Any) -> None:
+        children, _ = _listing_children(listing, f"comments of {link_id}")
+        for child in children:
+            data = child.get("data") if isinstance(child, Mapping) else None
+            if child.get("kind") != "t1" or not isinstance(data, Mapping):
+                continue  # "more" stubs: the rest of a long thread is not fetched
+            replies = data.get("replies")
+            # The payload is the comment as Reddit sent it, minus the nested replies, which
+            # become items of their own.
+            thing = {"kind": "t1", "data": {k: v for k, v in data.items() if k != "replies"}}
+            items.append(RawItem(str(data.get("name")), thing, {"link_id": link_id}))
+            if isinstance(replies, Mapping):
+                walk(replies)
+
+    walk(tree[1])
+    return items
+
+
+class _SearchState:
+    """The cursor of a search run, loaded, advanced per page and finished."""
+
+    def __init__(
+        self,
+        *,
+        high_water: float | None,
+        seen: dict[str, float],
+        after: str | None,
+        floor: float | None,
+        run_high_water: float | None,
+        run_seen: dict[str, float],
+        items: int,
+        slack: float,
+    ) -> None:
+        self.high_water, self.seen, self.after, self.floor = high_water, seen, after, floor
+        self.run_high_water, self.run_seen, self.items, self.slack = run_high_water, run_seen, items, slack
+
+    @classmethod
+    def load(cls, cursor: Mapping[str, Any] | None, values: Mapping[str, Any], now: datetime) -> _SearchState:
+        cursor = cursor or {}
+        high_water = as_float(cursor.get("high_water"))
+        slack = float(values["slack_seconds"])
+        run = cursor.get("run") if isinstance(cursor.get("run"), Mapping) else None
+        if run is not None:
+            return cls(
+                high_water=high_water,
+                seen=load_seen(cursor),
+                after=run.get("after") if isinstance(run.get("after"), str) else None,
+                floor=as_float(run.get("floor")),
+                run_high_water=as_float(run.get("high_water")),
+                run_seen=load_seen(run),
+                items=int(run.get("items") or 0),
+                slack=slack,
+            )
+        floor = floor_for(high_water, slack) if high_water is not None else lookback_floor(now, values["lookback_days"])
+        return cls(
+            high_water=high_water, seen=load_seen(cursor), after=None, floor=floor,
+            run_high_water=None, run_seen={}, items=0, slack=slack,
+        )  # fmt: skip
+
+    def is_seen(self, fullname: str) -> bool:
+        return fullname in self.seen or fullname in self.run_seen
+
+    def mark(self, fullname: str, created: float | None) -> None:
+        self.items += 1
+        if created is None:
+            return
+        self.run_high_water = created if self.run_high_water is None else max(self.run_high_water, created)
+        self.run_seen[fullname] = created
+        # Results come newest first: only the ones inside the slack window of this run's newest
+        # item can reappear in the next run, so older ones are dropped as the run goes on.
+        self.run_seen = prune_seen(self.run_seen, floor_for(self.run_high_water, self.slack))
+
+    def advance(self, after: str) -> dict[str, Any]:
+        self.after = after
+        return {
+            "v": 1,
+            "high_water": self.high_water,
+            "seen": self.seen,
+            "run": {
+                "after": after,
+                "floor": self.floor,
+                "high_water": self.run_high_water,
+                "seen": self.run_seen,
+                "items": self.items,
+            },
+        }
+
+    def finish(self) -> dict[str, Any]:
+        candidates = [v for v in (self.high_water, self.run_high_water) if v is not None]
+        high_water = max(candidates) if candidates else None
+        seen = prune_seen({**self.seen, **self.run_seen}, floor_for(high_water, self.slack))
+        return {"v": 1, "high_water": high_water, "seen": seen, "run": None}

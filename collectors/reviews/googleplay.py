@@ -1,0 +1,209 @@
+"""``googleplay.reviews``: newest Google Play reviews of an app, using google-play-scraper's
+knowledge of the ``batchexecute`` request (``Formats.Reviews``) and of the review arrays
+(``Regex.REVIEWS``, ``ElementSpecs.Review``).
+
+The request itself is sent here with ``requests``: ``google_play_scraper.reviews()`` catches every
+exception and returns ``[]``, so a network error would read as "no new reviews", and it has no
+timeout. Importing google-play-scraper also replaces ``ssl``'s default HTTPS context with an
+unverified one; ``_library()`` puts the verifying one back. Cursor::
+
+    {"v": 1, "high_water": float, "seen": {review_id: ts},
+     "run": null | {"token": str, "pages": int, "floor", "high_water", "seen"}}
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+from collectors.base import Collector, Page, RawItem, SettingField
+from collectors.errors import ConfigurationError, MappingError, TransientError
+from collectors.incremental import as_float, floor_for, load_seen, lookback_floor, prune_seen, utc_now
+from collectors.registry import register
+from ugc_hub.domain.posts import NormalizedAuthor, NormalizedPost
+
+PLAY = "https://play.google.com"
+
+
+def _library() -> SimpleNamespace:
+    """Import the parts of google-play-scraper we use, undoing its global TLS downgrade."""
+    saved = ssl._create_default_https_context
+    try:
+        from google_play_scraper import Sort
+        from google_play_scraper.constants.element import ElementSpecs
+        from google_play_scraper.constants.regex import Regex
+        from google_play_scraper.constants.request import Formats
+    finally:
+        # google_play_scraper.utils.request sets ssl._create_default_https_context to the
+        # unverified context at import, which would silently disable certificate checks for
+        # every urllib user in the worker (feedparser included).
+        ssl._create_default_https_context = saved
+    return SimpleNamespace(Sort=Sort, ElementSpecs=ElementSpecs, Regex=Regex, Formats=Formats)
+
+
+def parse_reviews(text: str, app_id: str) -> tuple[list[Any], str | None]:
+    """Return the raw review arrays and the next-page token of a batchexecute answer."""
+    lib = _library()
+    found = lib.Regex.REVIEWS.findall(text)
+    if not found:
+        raise TransientError(f"Google Play reviews of {app_id}: the answer lacks the )]}}' envelope (truncated or blocked)")
+    try:
+        envelope = json.loads(found[0])
+    except json.JSONDecodeError as exc:
+        raise TransientError(f"Google Play reviews of {app_id}: the answer is not complete JSON ({exc.msg})") from exc
+    try:
+        payload = envelope[0][2]
+    except (IndexError, KeyError, TypeError):
+        raise MappingError(f"Google Play reviews of {app_id}: unexpected envelope; the API shape may have changed") from None
+    if payload is None:
+        raise ConfigurationError(f"Google Play returned no review data for {app_id!r} (unknown app id?)")
+    try:
+        results = json.loads(payload)
+    except (TypeError, json.JSONDecodeError):
+        raise MappingError(f"Google Play reviews of {app_id}: the inner payload is not JSON") from None
+    if not isinstance(results, list):
+        raise MappingError(f"Google Play reviews of {app_id}: expected a list payload, got {type(results).__name__}")
+    reviews = results[0] if results and isinstance(results[0], list) else []
+    token = None
+    # google-play-scraper reads the token at [-2][-1]; the web app at [1][1]. Accept either.
+    for path in ((-2, -1), (1, 1)):
+        try:
+            candidate = results[path[0]][path[1]]
+        except (IndexError, KeyError, TypeError):
+            continue
+        if isinstance(candidate, str) and candidate:
+            token = candidate
+            break
+    return reviews, token
+
+
+def _review_stamp(review: Any) -> float | None:
+    try:
+        return as_float(review[5][0])
+    except (IndexError, KeyError, TypeError):
+        return None
+
+
+@register
+class GooglePlayReviewsCollector(Collector):
+    """Newest Google Play reviews of one app."""
+
+    key = "googleplay.reviews"
+    title = "Google Play reviews"
+    platform = "google_play"
+    description = "Reviews of an Android app on Google Play, newest first (unofficial endpoint; may break)."
+    requires = ("google_play_scraper", "requests")
+    concurrency_per_account = 1
+    settings_schema = (
+        SettingField("app_id", "App id", "str", required=True, help="The package name, e.g. com.acme.app."),
+        SettingField("lang", "Language", "str", default="en"),
+        SettingField("country", "Country", "str", default="us"),
+        SettingField("lookback_days", "First run: look back (days, 0 = no limit)", "int", default=90),
+        SettingField("page_size", "Reviews per request", "int", default=100, advanced=True),
+        SettingField("max_pages", "Requests per run", "int", default=20, advanced=True),
+        SettingField("slack_seconds", "Late-arrival window (seconds)", "int", default=86400, advanced=True),
+        SettingField("timeout", "Request timeout (seconds)", "int", default=20, advanced=True),
+    )
+
+    def check_values(self, values: dict[str, Any]) -> list[str]:
+        problems = []
+        if "." not in values["app_id"] or " " in values["app_id"]:
+            problems.append("the Google Play app id is a package name such as com.acme.app")
+        if not 1 <= values["page_size"] <= 200:
+            problems.append("reviews per request must be between 1 and 200")
+        return problems
+
+    def account_key(self, settings: Mapping[str, Any]) -> str:
+        return "google_play:public"
+
+    def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
+        import requests
+
+        from collectors.http import send
+
+        values = self.resolve(settings)
+        lib = _library()
+        app_id = values["app_id"]
+        slack = float(values["slack_seconds"])
+        cursor = cursor or {}
+        high_water = as_float(cursor.get("high_water"))
+        seen = load_seen(cursor)
+        run = cursor.get("run") if isinstance(cursor.get("run"), Mapping) else None
+        if run is not None:
+            token = run.get("token") if isinstance(run.get("token"), str) else None
+            pages, floor = int(run.get("pages") or 0), as_float(run.get("floor"))
+            run_high, run_seen = as_float(run.get("high_water")), load_seen(run)
+        else:
+            token, pages, run_high, run_seen = None, 0, None, {}
+            floor = floor_for(high_water, slack) if high_water is not None else lookback_floor(utc_now(), values["lookback_days"])
+        url = lib.Formats.Reviews.build(lang=values["lang"], country=values["country"])
+        with requests.Session() as session:
+            while True:
+                body = lib.Formats.Reviews.build_body(app_id, lib.Sort.NEWEST.value, values["page_size"], "null", "null", token)
+                response = send(
+                    session, "POST", url, timeout=values["timeout"], what=f"Google Play reviews of {app_id}",
+                    headers={"content-type": "application/x-www-form-urlencoded"}, data=body,
+                )  # fmt: skip
+                reviews, token = parse_reviews(response.text, app_id)
+                pages += 1
+                items, reached_floor = [], False
+                for review in reviews:
+                    stamp = _review_stamp(review)
+                    if stamp is not None and floor is not None and stamp < floor:
+                        reached_floor = True
+                        break
+                    review_id = review[0] if isinstance(review, list) and review and isinstance(review[0], str) else ""
+                    if review_id and (review_id in seen or review_id in run_seen):
+                        continue
+                    if review_id and stamp is not None:
+                        run_seen[review_id] = stamp
+                        run_high = stamp if run_high is None else max(run_high, stamp)
+                    payload = {"review": review, "app_id": app_id, "lang": values["lang"], "country": values["country"]}
+                    items.append(RawItem(review_id, payload))
+                if reached_floor or not token or not reviews or pages >= values["max_pages"]:
+                    marks = [v for v in (high_water, run_high) if v is not None]
+                    final_high = max(marks) if marks else None
+                    final_seen = prune_seen({**seen, **run_seen}, floor_for(final_high, slack))
+                    yield Page(tuple(items), {"v": 1, "high_water": final_high, "seen": final_seen, "run": None})
+                    return
+                next_run = {"token": token, "pages": pages, "floor": floor, "high_water": run_high, "seen": run_seen}
+                yield Page(tuple(items), {"v": 1, "high_water": high_water, "seen": seen, "run": next_run})
+
+    def map_item(self, item: RawItem) -> NormalizedPost:
+        return map_play_review(item.payload)
+
+
+def map_play_review(payload: Mapping[str, Any]) -> NormalizedPost:
+    """Map ``{"review": <raw array>, "app_id", ...}`` to a post with its star rating."""
+    review = payload.get("review") if isinstance(payload, Mapping) else None
+    if not isinstance(review, list):
+        raise MappingError("Google Play review: the raw review array is missing")
+    fields = {key: spec.extract_content(review) for key, spec in _library().ElementSpecs.Review.items() if key not in ("at", "repliedAt")}
+    review_id = fields.get("reviewId")
+    if not isinstance(review_id, str) or not review_id:
+        raise MappingError("Google Play review: no review id at [0]; the API shape may have changed")
+    score = fields.get("score")
+    if isinstance(score, bool) or not isinstance(score, int | float):
+        raise MappingError(f"Google Play review {review_id}: no star rating at [2] ({score!r})", platform_id=review_id)
+    stamp = _review_stamp(review)
+    if stamp is None:
+        raise MappingError(f"Google Play review {review_id}: no timestamp at [5][0]", platform_id=review_id)
+    name = fields.get("userName")
+    app_id = payload.get("app_id")
+    thumbs = fields.get("thumbsUpCount")
+    return NormalizedPost(
+        platform="google_play",
+        platform_id=review_id,
+        author=NormalizedAuthor(handle=name) if isinstance(name, str) and name else None,
+        text=fields.get("content") if isinstance(fields.get("content"), str) else "",
+        permalink=f"{PLAY}/store/apps/details?id={app_id}&reviewId={review_id}" if isinstance(app_id, str) else None,
+        posted_at=datetime.fromtimestamp(stamp, UTC),
+        metrics={"thumbs_up": thumbs} if isinstance(thumbs, int) and not isinstance(thumbs, bool) else {},
+        language=payload.get("lang") if isinstance(payload.get("lang"), str) else None,
+        rating=float(score),
+        raw=dict(payload),
+    )

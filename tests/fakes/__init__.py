@@ -1,0 +1,1 @@
+"""Local fakes at the HTTP boundary: a fake Reddit server, Instagram and review sources via ``responses``."""

@@ -1,0 +1,51 @@
+"""Migrations build the schema on SQLite and PostgreSQL and match the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from ugc_hub.models import AuditEvent, db
+from ugc_hub.models.base import include_in_autogenerate
+
+
+def test_single_head(app: Flask) -> None:
+    config = app.extensions["migrate"].migrate.get_config()
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_models_match_migrations(app: Flask) -> None:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_in_autogenerate}
+        )
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_audit_log_is_append_only_in_the_database(app: Flask) -> None:
+    db.session.add(AuditEvent(actor_type="system", actor_label="t", action="x", object_type="y", at=datetime.now(UTC)))
+    db.session.commit()
+    for statement in ("UPDATE audit_events SET action = 'forged'", "DELETE FROM audit_events"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.scalar(text("SELECT action FROM audit_events")) == "x"
+
+
+def test_downgrade_then_upgrade(app: Flask) -> None:
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="base")
+    names: Any = db.inspect(db.engine).get_table_names()
+    assert "posts" not in names
+    upgrade()
+    assert "posts" in db.inspect(db.engine).get_table_names()
