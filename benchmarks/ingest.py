@@ -20,9 +20,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select, text
 
-from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost  # noqa: E402
+from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -140,7 +140,7 @@ def main() -> None:
             from tests.support.servers import start_postgres
 
             server = start_postgres(base / "pg")
-        except BaseException as exc:  # noqa: BLE001 - pytest's skip is a BaseException
+        except BaseException as exc:
             print(f"postgresql: not measured ({exc})")
             return
         try:

@@ -215,7 +215,7 @@ class Collector(abc.ABC):
             if not setting_problems:
                 problems.extend(self.check_values(values))
             return problems
-        except Exception as exc:
+        except Exception as exc:  # check() reports problems; it must never raise
             return [f"the settings could not be checked: {exc}"]
 
     def check_values(self, values: dict[str, Any]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,9 +37,7 @@ class SentimentConfig:
             raise SentimentConfigError(
                 "SENTIMENT_BACKEND='transformers' needs SENTIMENT_MODEL (a Hugging Face model id or a local directory)"
             )
-        label_map = config.get("SENTIMENT_LABEL_MAP") or None
-        if label_map is not None and not isinstance(label_map, str | Mapping):
-            raise SentimentConfigError("SENTIMENT_LABEL_MAP must be a preset name or a mapping of model label to label")
+        label_map = _label_map(config.get("SENTIMENT_LABEL_MAP") or None)
         threads = config.get("SENTIMENT_TORCH_THREADS")
         return cls(
             backend=backend,
@@ -50,6 +49,21 @@ class SentimentConfig:
             allow_download=_flag(config.get("SENTIMENT_ALLOW_DOWNLOAD", False)),
             min_confidence=_probability(config, "SENTIMENT_MIN_CONFIDENCE", DEFAULT_MIN_CONFIDENCE),
         )
+
+
+def _label_map(raw: Any) -> str | Mapping[str, str] | None:
+    """Accept a preset name, a mapping, or a mapping written as JSON (as an environment variable must)."""
+    if isinstance(raw, str) and raw.lstrip().startswith("{"):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise SentimentConfigError(f"SENTIMENT_LABEL_MAP is not valid JSON: {error}") from None
+    if raw is None or isinstance(raw, str):
+        return raw
+    if isinstance(raw, Mapping):
+        # Keys may be output indices given as ints; label names and indices are compared as text.
+        return {str(key): str(value) for key, value in raw.items()}
+    raise SentimentConfigError("SENTIMENT_LABEL_MAP must be a preset name or a mapping of model label to label")
 
 
 def _positive_int(config: Mapping[str, Any], key: str, default: int) -> int:

@@ -48,6 +48,8 @@ class TransformersBackend:
         self._max_length = max_length
         self._min_confidence = min_confidence
         self._pad_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+        self._pad_left = getattr(tokenizer, "padding_side", "right") == "left"
+        self._input_names = set(getattr(tokenizer, "model_input_names", ["input_ids", "attention_mask"]))
         self.name = name
         self.version = version
 
@@ -66,7 +68,9 @@ class TransformersBackend:
         encoded = self._tokenizer(
             [cleaned[i] for i in todo], truncation=True, max_length=self._max_length, padding=False
         )
-        features = [{key: encoded[key][row] for key in encoded} for row in range(len(todo))]
+        # Only what the model takes: some tokenizers also return e.g. token_type_ids it would reject.
+        keys = [key for key in encoded if key in self._input_names]
+        features = [{key: encoded[key][row] for key in keys} for row in range(len(todo))]
         lengths = [len(feature["input_ids"]) for feature in features]
         for batch in length_sorted_batches(lengths, self._batch_size):
             probabilities = self._forward([features[row] for row in batch])
@@ -75,12 +79,16 @@ class TransformersBackend:
         return results
 
     def _forward(self, features: list[dict[str, list[int]]]) -> list[list[float]]:
-        """Right-pad one batch, run the model, return softmax probabilities per row."""
+        """Pad one batch on the tokenizer's side, run the model, return softmax probabilities per row."""
         width = max(len(feature["input_ids"]) for feature in features)
         tensors = {}
         for key in features[0]:
             pad = self._pad_id if key == "input_ids" else 0
-            tensors[key] = torch.tensor([f[key] + [pad] * (width - len(f[key])) for f in features], dtype=torch.long)
+            rows = [
+                [pad] * (width - len(f[key])) + f[key] if self._pad_left else f[key] + [pad] * (width - len(f[key]))
+                for f in features
+            ]
+            tensors[key] = torch.tensor(rows, dtype=torch.long)
         with torch.inference_mode():
             logits = self._model(**tensors).logits
         probs: list[list[float]] = torch.softmax(logits.float(), dim=-1).tolist()
@@ -110,7 +118,7 @@ def load_transformers_backend(config: SentimentConfig) -> TransformersBackend:
     except OSError as error:
         raise ModelNotAvailableError(
             f"cannot load sentiment model {source!r} from local files ({error}). On a connected machine run "
-            f"`huggingface-cli download {source} --local-dir /path/to/model`, copy that directory to this "
+            f"`hf download {source} --local-dir /path/to/model`, copy that directory to this "
             "server and set SENTIMENT_MODEL=/path/to/model "
             "(or set SENTIMENT_ALLOW_DOWNLOAD=1 where downloads are fine)."
         ) from error

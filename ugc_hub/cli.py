@@ -14,7 +14,7 @@ from ugc_hub.services import audit
 
 
 def register_cli(app: Flask) -> None:
-    for command in (create_user, import_command, worker, demo, serve, create_token):
+    for command in (create_user, import_command, worker, demo, serve, create_token, verify_draw):
         app.cli.add_command(command)
 
 
@@ -140,6 +140,16 @@ def demo(email: str, password: str | None) -> None:
 
     result = load_demo(email=email, password=password)
     click.echo(result.summary())
+
+
+@click.command("verify-draw", context_settings={"ignore_unknown_options": True})
+@click.argument("certificate", type=click.Path(exists=True, dir_okay=False))
+@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
+def verify_draw(certificate: str, extra: tuple[str, ...]) -> None:
+    """Recompute a draw from its certificate and check it (options: --anchor HASH, --receipt FILE)."""
+    from contests.cli_verify import main as verify
+
+    sys.exit(verify([certificate, *extra]))
 
 
 def main() -> None:

@@ -105,7 +105,9 @@ def build_loader(values: Mapping[str, Any]) -> instaloader.Instaloader:
 def _classify_abort(message: str, wait_backoff: float) -> CollectorError:
     lowered = message.lower()
     if "checkpoint_required" in lowered or "challenge_required" in lowered:
-        return ReloginRequired(f"Instagram asks the account to pass a security checkpoint; log in in a browser, then re-import the session ({message})")
+        return ReloginRequired(
+            f"Instagram asks the account to pass a security checkpoint; log in in a browser, then re-import the session ({message})"
+        )
     if "redirected to login page" in lowered or "accounts/login" in lowered:
         return ReloginRequired(f"Instagram logged the session out; re-import it ({message})")
     if "feedback_required" in lowered:

@@ -27,6 +27,7 @@ from collectors.incremental import as_float, load_seen, prune_seen
 from collectors.instagram.mapping import map_comment
 from collectors.instagram.settings import SESSION_FIELDS, account_key
 from collectors.registry import register
+from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import NormalizedPost
 
 _SHORTCODE_RE = re.compile(r"(?:instagram\.com/(?:[\w.]+/)?(?:p|reel|tv)/)?([A-Za-z0-9_-]{5,20})/?$")
@@ -53,7 +54,9 @@ def parse_shortcode(value: str) -> str:
     return match.group(1)
 
 
-def _comments_of(loader: Any, shortcode: str, min_id: str | None, *, with_replies: bool) -> tuple[list[RawItem], str | None]:
+def _comments_of(
+    loader: Any, shortcode: str, min_id: str | None, *, with_replies: bool
+) -> tuple[list[RawItem], str | None]:
     """Read one page of a post's comments; return raw items (replies after their comment) and the next min_id."""
     import instaloader
 
@@ -67,7 +70,9 @@ def _comments_of(loader: Any, shortcode: str, min_id: str | None, *, with_replie
     page = loader.context.get_iphone_json(f"api/v1/media/{media_id}/comments/", params)
     comments = page.get("comments") if isinstance(page, Mapping) else None
     if not isinstance(comments, list):
-        raise MappingError(f"Instagram comments of {shortcode}: expected a 'comments' list; the API shape may have changed")
+        raise MappingError(
+            f"Instagram comments of {shortcode}: expected a 'comments' list; the API shape may have changed"
+        )
     items: list[RawItem] = []
     for comment in comments:
         if not isinstance(comment, Mapping):
@@ -83,10 +88,14 @@ def _comments_of(loader: Any, shortcode: str, min_id: str | None, *, with_replie
             )
             replies = thread.get("child_comments") if isinstance(thread, Mapping) else None
             if not isinstance(replies, list):
-                raise MappingError(f"Instagram replies to comment {comment.get('pk')}: expected a 'child_comments' list")
+                raise MappingError(
+                    f"Instagram replies to comment {comment.get('pk')}: expected a 'child_comments' list"
+                )
         for reply in replies if isinstance(replies, list) else []:
             if isinstance(reply, Mapping):
-                items.append(RawItem(str(reply.get("pk")), reply, {"shortcode": shortcode, "parent_pk": str(comment.get("pk"))}))
+                items.append(
+                    RawItem(str(reply.get("pk")), reply, {"shortcode": shortcode, "parent_pk": str(comment.get("pk"))})
+                )
     next_min_id = page.get("next_min_id")
     return items, next_min_id if isinstance(next_min_id, str) and next_min_id else None
 
@@ -130,9 +139,9 @@ class InstagramCommentsCollector(Collector):
         values = self.resolve(settings)
         shortcodes = list(dict.fromkeys(parse_shortcode(p) for p in values["posts"]))
         cursor = cursor or {}
-        raw_posts = cursor.get("posts") if isinstance(cursor.get("posts"), Mapping) else {}
+        raw_posts = as_mapping(cursor.get("posts"))
         seen = {sc: load_seen(raw_posts, sc) for sc in shortcodes}
-        run = cursor.get("run") if isinstance(cursor.get("run"), Mapping) else {}
+        run = as_mapping(cursor.get("run"))
         index = int(run.get("index") or 0) if run else 0
         min_id: str | None = run.get("min_id") if isinstance(run.get("min_id"), str) else None
         pages = int(run.get("pages") or 0) if run else 0
@@ -140,14 +149,20 @@ class InstagramCommentsCollector(Collector):
         backoff = float(values["wait_backoff_seconds"])
 
         def snapshot(run_state: dict[str, Any] | None) -> dict[str, Any]:
-            return {"v": 1, "posts": {sc: prune_seen(s, None, SEEN_PER_POST) for sc, s in seen.items()}, "run": run_state}
+            return {
+                "v": 1,
+                "posts": {sc: prune_seen(s, None, SEEN_PER_POST) for sc, s in seen.items()},
+                "run": run_state,
+            }
 
         while index < len(shortcodes):
             shortcode = shortcodes[index]
             gone = False
             try:
                 with instagram_errors(f"reading the comments of {shortcode}", wait_backoff=backoff):
-                    raw_items, next_min_id = _comments_of(loader, shortcode, min_id, with_replies=values["include_replies"])
+                    raw_items, next_min_id = _comments_of(
+                        loader, shortcode, min_id, with_replies=values["include_replies"]
+                    )
             except ConfigurationError as exc:
                 # A deleted post (404) must not stop the other posts of the source.
                 if not isinstance(exc.__cause__, instaloader.QueryReturnedNotFoundException):
@@ -187,7 +202,9 @@ def read_comments(settings: Mapping[str, Any], post: str, *, max_pages: int = 20
     found: list[InstagramComment] = []
     min_id: str | None = None
     for _ in range(max_pages):
-        with instagram_errors(f"reading the comments of {shortcode}", wait_backoff=float(values["wait_backoff_seconds"])):
+        with instagram_errors(
+            f"reading the comments of {shortcode}", wait_backoff=float(values["wait_backoff_seconds"])
+        ):
             items, min_id = _comments_of(loader, shortcode, min_id, with_replies=True)
         for item in items:
             try:

@@ -23,6 +23,7 @@ from collectors.incremental import as_float, floor_for, load_seen, lookback_floo
 from collectors.instagram.mapping import iphone_caption, map_iphone_media, mentions_any
 from collectors.instagram.settings import SESSION_FIELDS, account_key
 from collectors.registry import register
+from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import NormalizedPost
 
 SECTION_CHOICES = {"top_and_recent": ("top", "recent"), "recent": ("recent",), "top": ("top",)}
@@ -37,14 +38,20 @@ def section_medias(section: Any, where: str) -> list[Mapping[str, Any]]:
     """Return the media dicts of one section page (grid rows and clips rows)."""
     rows = section.get("sections") if isinstance(section, Mapping) else None
     if not isinstance(rows, list):
-        raise MappingError(f"Instagram {where}: expected an object with a 'sections' list; the API shape may have changed")
+        raise MappingError(
+            f"Instagram {where}: expected an object with a 'sections' list; the API shape may have changed"
+        )
     medias: list[Mapping[str, Any]] = []
     for row in rows:
         content = row.get("layout_content") if isinstance(row, Mapping) else None
         if not isinstance(content, Mapping):
             continue
         entries = list(content.get("medias") or [])
-        clips = (content.get("one_by_two_item") or {}).get("clips") if isinstance(content.get("one_by_two_item"), Mapping) else None
+        clips = (
+            (content.get("one_by_two_item") or {}).get("clips")
+            if isinstance(content.get("one_by_two_item"), Mapping)
+            else None
+        )
         if isinstance(clips, Mapping):
             entries.extend(clips.get("items") or [])
         medias.extend(e["media"] for e in entries if isinstance(e, Mapping) and isinstance(e.get("media"), Mapping))
@@ -68,7 +75,9 @@ class InstagramHashtagCollector(Collector):
     settings_schema = (
         SettingField("hashtags", "Hashtags", "list", required=True, help="One per line, with or without '#'."),
         SettingField("sections", "Sections", "choice", default="top_and_recent", choices=tuple(SECTION_CHOICES)),
-        SettingField("mentions", "Only posts whose caption @mentions", "list", help="Accounts; empty keeps every post."),
+        SettingField(
+            "mentions", "Only posts whose caption @mentions", "list", help="Accounts; empty keeps every post."
+        ),
         SettingField("lookback_days", "First run: look back (days, 0 = no limit)", "int", default=7),
         SettingField("slack_seconds", "Late-arrival window (seconds)", "int", default=21600, advanced=True),
         SettingField("max_pages", "Pages per hashtag section per run", "int", default=20, advanced=True),
@@ -123,14 +132,17 @@ class InstagramHashtagCollector(Collector):
                         response = loader.context.get_json(
                             f"explore/tags/{tag}/", {"__a": 1, "__d": "dis", "max_id": state.max_id}
                         )
-                        data = (response.get("data") or {}).get(section) if isinstance(response.get("data"), Mapping) else None
-                medias = section_medias(data, where)
+                        data = as_mapping(response.get("data")).get(section)
+                medias = section_medias(data, where)  # raises MappingError unless data is a section
                 items, all_old = self._page_items(medias, tag, section, values["mentions"], state)
                 state.pages += 1
-                assert isinstance(data, Mapping)  # section_medias checked it
-                next_max_id = data.get("next_max_id")
-                more = bool(data.get("more_available")) and isinstance(next_max_id, str) and bool(next_max_id)
-                done = not more or state.pages >= values["max_pages"] or (section == "recent" and all_old and bool(medias))
+                next_max_id = as_mapping(data).get("next_max_id")
+                more = (
+                    bool(as_mapping(data).get("more_available")) and isinstance(next_max_id, str) and bool(next_max_id)
+                )
+                done = (
+                    not more or state.pages >= values["max_pages"] or (section == "recent" and all_old and bool(medias))
+                )
                 if not done:
                     state.max_id = str(next_max_id)
                     yield Page(items, state.snapshot())
@@ -177,10 +189,12 @@ class _HashtagState:
 
     def __init__(self, cursor: Mapping[str, Any], slack: float) -> None:
         self.slack = slack
-        raw_tags = cursor.get("tags") if isinstance(cursor.get("tags"), Mapping) else {}
-        self.tags: dict[str, float] = {k: v for k, v in ((k, as_float(v)) for k, v in raw_tags.items()) if v is not None}
+        raw_tags = as_mapping(cursor.get("tags"))
+        self.tags: dict[str, float] = {
+            k: v for k, v in ((k, as_float(v)) for k, v in raw_tags.items()) if v is not None
+        }
         self.seen = load_seen(cursor)
-        run = cursor.get("run") if isinstance(cursor.get("run"), Mapping) else {}
+        run = as_mapping(cursor.get("run"))
         self.tag: str | None = run.get("tag") if isinstance(run.get("tag"), str) else None
         self.section: str | None = run.get("section") if isinstance(run.get("section"), str) else None
         self.max_id: str | None = run.get("max_id") if isinstance(run.get("max_id"), str) else None

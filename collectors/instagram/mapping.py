@@ -37,7 +37,11 @@ def iphone_caption(media: Mapping[str, Any]) -> str | None:
 
 def node_caption(node: Mapping[str, Any]) -> str | None:
     """Return the caption text of a GraphQL post node."""
-    edges = (node.get("edge_media_to_caption") or {}).get("edges") if isinstance(node.get("edge_media_to_caption"), Mapping) else None
+    edges = (
+        (node.get("edge_media_to_caption") or {}).get("edges")
+        if isinstance(node.get("edge_media_to_caption"), Mapping)
+        else None
+    )
     if isinstance(edges, list) and edges and isinstance(edges[0], Mapping):
         text = (edges[0].get("node") or {}).get("text")
         return text if isinstance(text, str) else None
@@ -54,7 +58,11 @@ def _count(value: Any) -> int | None:
 
 
 def _first_candidate(media: Mapping[str, Any]) -> str | None:
-    candidates = (media.get("image_versions2") or {}).get("candidates") if isinstance(media.get("image_versions2"), Mapping) else None
+    candidates = (
+        (media.get("image_versions2") or {}).get("candidates")
+        if isinstance(media.get("image_versions2"), Mapping)
+        else None
+    )
     if isinstance(candidates, list) and candidates and isinstance(candidates[0], Mapping):
         url = candidates[0].get("url")
         return url if isinstance(url, str) else None
@@ -81,7 +89,9 @@ def map_iphone_media(media: Mapping[str, Any]) -> NormalizedPost:
     """Map an iPhone "media" dict (hashtag top/recent sections) to a post."""
     code = media.get("code") if isinstance(media, Mapping) else None
     if not isinstance(code, str) or not code:
-        raise _fail("media", media.get("pk") if isinstance(media, Mapping) else None, "'code' (the shortcode) is missing")
+        raise _fail(
+            "media", media.get("pk") if isinstance(media, Mapping) else None, "'code' (the shortcode) is missing"
+        )
     taken_at = media.get("taken_at")
     if isinstance(taken_at, bool) or not isinstance(taken_at, int | float):
         raise _fail("media", code, f"'taken_at' is missing or not a number ({taken_at!r})")
@@ -123,14 +133,20 @@ def map_graph_node(node: Mapping[str, Any]) -> NormalizedPost:
         raise _fail("post node", code, f"'owner' is not an object ({type(owner).__name__})")
     media: list[MediaItem] = []
     alt = node.get("accessibility_caption") if isinstance(node.get("accessibility_caption"), str) else None
-    children = (node.get("edge_sidecar_to_children") or {}).get("edges") if isinstance(node.get("edge_sidecar_to_children"), Mapping) else None
+    children = (
+        (node.get("edge_sidecar_to_children") or {}).get("edges")
+        if isinstance(node.get("edge_sidecar_to_children"), Mapping)
+        else None
+    )
     for child in [e.get("node") for e in children if isinstance(e, Mapping)] if isinstance(children, list) else [node]:
         if not isinstance(child, Mapping):
             continue
         if child.get("is_video") and isinstance(child.get("video_url"), str):
             media.append(MediaItem(url=child["video_url"], type="video", alt=alt))
         elif isinstance(child.get("display_url"), str):
-            media.append(MediaItem(url=child["display_url"], type="image", alt=child.get("accessibility_caption") or alt))
+            media.append(
+                MediaItem(url=child["display_url"], type="image", alt=child.get("accessibility_caption") or alt)
+            )
     likes = node.get("edge_media_preview_like") or node.get("edge_liked_by") or {}
     comments = node.get("edge_media_to_comment") or node.get("edge_media_to_parent_comment") or {}
     metrics = {

@@ -8,7 +8,9 @@ from typing import Any
 from collectors.base import SettingField
 
 SESSION_FIELDS: tuple[SettingField, ...] = (
-    SettingField("username", "Instagram username of the session", "str", help="The account the imported session belongs to."),
+    SettingField(
+        "username", "Instagram username of the session", "str", help="The account the imported session belongs to."
+    ),
     SettingField(
         "session",
         "Session cookies (JSON)",

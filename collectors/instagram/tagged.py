@@ -23,6 +23,7 @@ from collectors.incremental import as_float, floor_for, load_seen, lookback_floo
 from collectors.instagram.mapping import map_graph_node, mentions_any, node_caption
 from collectors.instagram.settings import SESSION_FIELDS, account_key
 from collectors.registry import register
+from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import NormalizedPost
 
 CHUNK = 12  # instaloader's GraphQL page length: one chunk per page fetched
@@ -43,8 +44,12 @@ class InstagramTaggedCollector(Collector):
     concurrency_per_account = 1
     settings_schema = (
         SettingField("account", "Brand account (username)", "str", required=True),
-        SettingField("account_id", "Brand account id", "str", help="Numeric id; looked up from the profile page when empty."),
-        SettingField("require_caption_mention", "Only posts whose caption also @mentions the brand", "bool", default=False),
+        SettingField(
+            "account_id", "Brand account id", "str", help="Numeric id; looked up from the profile page when empty."
+        ),
+        SettingField(
+            "require_caption_mention", "Only posts whose caption also @mentions the brand", "bool", default=False
+        ),
         SettingField("lookback_days", "First run: look back (days, 0 = no limit)", "int", default=30),
         SettingField("slack_seconds", "Late-arrival window (seconds)", "int", default=86400, advanced=True),
         SettingField("max_posts", "Posts read per run (0 = no limit)", "int", default=600, advanced=True),
@@ -123,7 +128,7 @@ class _TaggedState:
         self.account_id: str | None = cursor.get("account_id") if isinstance(cursor.get("account_id"), str) else None
         self.high_water = as_float(cursor.get("high_water"))
         self.seen = load_seen(cursor)
-        self.run: Mapping[str, Any] = cursor.get("run") if isinstance(cursor.get("run"), Mapping) else {}
+        self.run: Mapping[str, Any] = as_mapping(cursor.get("run"))
         self.floor: float | None = None
         self.run_high_water: float | None = None
         self.run_seen: dict[str, float] = {}

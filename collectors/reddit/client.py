@@ -132,7 +132,9 @@ def reddit_errors(action: str) -> Iterator[None]:
         raise
     except prawcore.exceptions.TooManyRequests as exc:
         seconds = retry_after_seconds(exc.retry_after)
-        raise RateLimited(seconds, f"Reddit answered 429 Too Many Requests while {action}; retry in {seconds:.0f} s") from exc
+        raise RateLimited(
+            seconds, f"Reddit answered 429 Too Many Requests while {action}; retry in {seconds:.0f} s"
+        ) from exc
     except prawcore.exceptions.BadJSON as exc:
         raise TransientError(f"Reddit's answer while {action} was not complete JSON (truncated?): {exc}") from exc
     except (prawcore.exceptions.ServerError, prawcore.exceptions.RequestException) as exc:
@@ -142,13 +144,15 @@ def reddit_errors(action: str) -> Iterator[None]:
     except (prawcore.exceptions.NotFound, prawcore.exceptions.Redirect) as exc:
         raise ConfigurationError(f"Reddit has no such subreddit or item while {action}: {exc}") from exc
     except prawcore.exceptions.Forbidden as exc:
-        raise ConfigurationError(f"Reddit refused access while {action} (private, banned or quarantined?): {exc}") from exc
+        raise ConfigurationError(
+            f"Reddit refused access while {action} (private, banned or quarantined?): {exc}"
+        ) from exc
     except prawcore.exceptions.ResponseException as exc:
         if exc.response.status_code == 401:
             raise ConfigurationError(f"Reddit rejected the credentials while {action}: {exc}") from exc
         raise TransientError(f"Reddit answered {exc.response.status_code} while {action}: {exc}") from exc
     except praw.exceptions.RedditAPIException as exc:
-        seconds = _ratelimit_seconds(exc)
-        if seconds is not None:
-            raise RateLimited(seconds, f"Reddit asked us to wait {seconds:.0f} s while {action}: {exc}") from exc
+        wait = _ratelimit_seconds(exc)
+        if wait is not None:
+            raise RateLimited(wait, f"Reddit asked us to wait {wait:.0f} s while {action}: {exc}") from exc
         raise

@@ -13,6 +13,7 @@ from typing import Any
 
 from collectors.errors import MappingError
 from collectors.incremental import utc_from_timestamp
+from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
 
 REDDIT = "https://www.reddit.com"
@@ -42,7 +43,9 @@ def map_thing(payload: Mapping[str, Any]) -> NormalizedPost:
     if kind == "t3":
         title = data.get("title")
         if not isinstance(title, str):
-            raise MappingError(f"Reddit t3 {fullname}: 'title' is missing or not text ({type(title).__name__})", platform_id=fullname)
+            raise MappingError(
+                f"Reddit t3 {fullname}: 'title' is missing or not text ({type(title).__name__})", platform_id=fullname
+            )
         return NormalizedPost(
             **common,
             title=title,
@@ -52,7 +55,9 @@ def map_thing(payload: Mapping[str, Any]) -> NormalizedPost:
         )
     body = data.get("body")
     if not isinstance(body, str):
-        raise MappingError(f"Reddit t1 {fullname}: 'body' is missing or not text ({type(body).__name__})", platform_id=fullname)
+        raise MappingError(
+            f"Reddit t1 {fullname}: 'body' is missing or not text ({type(body).__name__})", platform_id=fullname
+        )
     return NormalizedPost(**common, text=_body(body), metrics=_metrics(data, "score"))
 
 
@@ -109,7 +114,7 @@ def _media(data: Mapping[str, Any]) -> tuple[MediaItem, ...]:
     if not media and isinstance(url, str) and url.lower().split("?")[0].endswith(_IMAGE_SUFFIXES):
         media.append(MediaItem(url=url, type="image"))
     if not media:
-        images = (data.get("preview") or {}).get("images") if isinstance(data.get("preview"), Mapping) else None
+        images = as_mapping(data.get("preview")).get("images")
         if isinstance(images, list) and images and isinstance(images[0], Mapping):
             source = images[0].get("source")
             if isinstance(source, Mapping) and isinstance(source.get("url"), str):

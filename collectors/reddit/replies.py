@@ -69,7 +69,11 @@ def reply(settings: Mapping[str, Any], thing_fullname: str, text: str) -> Posted
     if not text.strip():
         raise ValueError("the reply text is empty")
     reddit = build_reddit(_values(settings), need_account=True)
-    thing = reddit.submission(id=thing_fullname[3:]) if thing_fullname.startswith("t3_") else reddit.comment(id=thing_fullname[3:])
+    thing = (
+        reddit.submission(id=thing_fullname[3:])
+        if thing_fullname.startswith("t3_")
+        else reddit.comment(id=thing_fullname[3:])
+    )
     try:
         with reddit_errors(f"replying to {thing_fullname}"):
             comment = thing.reply(body=text)
@@ -99,6 +103,8 @@ def read_replies(
     For a comment, pass the submission it belongs to when known; otherwise one extra request
     looks it up.
     """
+    import praw.models
+
     from collectors.reddit.client import build_reddit, reddit_errors
 
     _check_fullname(thing_fullname)
@@ -119,6 +125,8 @@ def read_replies(
         comments = submission.comments.list()
     replies = []
     for comment in comments:
+        if not isinstance(comment, praw.models.Comment):
+            continue  # replace_more(limit=0) removed the MoreComments stubs; be explicit anyway
         data = vars(comment)
         if data.get("parent_id") != thing_fullname:
             continue

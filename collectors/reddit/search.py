@@ -24,6 +24,7 @@ from collectors.incremental import as_float, floor_for, load_seen, lookback_floo
 from collectors.reddit.mapping import map_thing
 from collectors.reddit.settings import CREDENTIAL_FIELDS, credential_problems
 from collectors.registry import register
+from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import NormalizedPost
 
 
@@ -52,13 +53,19 @@ class RedditSearchCollector(Collector):
     # Reddit's free tier allows ~100 requests/minute per OAuth client: one run per app at a time.
     concurrency_per_account = 1
     settings_schema = (
-        SettingField("terms", "Terms and hashtags", "list", required=True, help="One per line; '#' is ignored by Reddit search."),
-        SettingField("subreddits", "Subreddits", "list", default=["all"], help="Names without r/; 'all' searches all of Reddit."),
+        SettingField(
+            "terms", "Terms and hashtags", "list", required=True, help="One per line; '#' is ignored by Reddit search."
+        ),
+        SettingField(
+            "subreddits", "Subreddits", "list", default=["all"], help="Names without r/; 'all' searches all of Reddit."
+        ),
         SettingField("include_comments", "Collect comments of new submissions", "bool", default=True),
         SettingField("max_comments", "Comments read per submission", "int", default=200, advanced=True),
         SettingField("lookback_days", "First run: look back (days, 0 = no limit)", "int", default=0),
         SettingField("slack_seconds", "Late-arrival window (seconds)", "int", default=3600, advanced=True),
-        SettingField("max_items", "Stop a run after this many submissions (0 = no limit)", "int", default=0, advanced=True),
+        SettingField(
+            "max_items", "Stop a run after this many submissions (0 = no limit)", "int", default=0, advanced=True
+        ),
         SettingField("page_size", "Results per request (max 100)", "int", default=100, advanced=True),
         *CREDENTIAL_FIELDS,
     )
@@ -201,7 +208,7 @@ class _SearchState:
         cursor = cursor or {}
         high_water = as_float(cursor.get("high_water"))
         slack = float(values["slack_seconds"])
-        run = cursor.get("run") if isinstance(cursor.get("run"), Mapping) else None
+        run: Mapping[str, Any] | None = as_mapping(cursor.get("run")) or None  # {} means no run either
         if run is not None:
             return cls(
                 high_water=high_water,
@@ -215,9 +222,15 @@ class _SearchState:
             )
         floor = floor_for(high_water, slack) if high_water is not None else lookback_floor(now, values["lookback_days"])
         return cls(
-            high_water=high_water, seen=load_seen(cursor), after=None, floor=floor,
-            run_high_water=None, run_seen={}, items=0, slack=slack,
-        )  # fmt: skip
+            high_water=high_water,
+            seen=load_seen(cursor),
+            after=None,
+            floor=floor,
+            run_high_water=None,
+            run_seen={},
+            items=0,
+            slack=slack,
+        )
 
     def is_seen(self, fullname: str) -> bool:
         return fullname in self.seen or fullname in self.run_seen
@@ -228,12 +241,12 @@ class _SearchState:
             return
         self.run_high_water = created if self.run_high_water is None else max(self.run_high_water, created)
         self.run_seen[fullname] = created
-        # Results come newest first: only the ones inside the slack window of this run's newest
-        # item can reappear in the next run, so older ones are dropped as the run goes on.
-        self.run_seen = prune_seen(self.run_seen, floor_for(self.run_high_water, self.slack))
 
     def advance(self, after: str) -> dict[str, Any]:
         self.after = after
+        # Results come newest first: only the ones inside the slack window of this run's newest
+        # item can reappear in the next run, so older ones are dropped as the run goes on.
+        self.run_seen = prune_seen(self.run_seen, floor_for(self.run_high_water, self.slack))
         return {
             "v": 1,
             "high_water": self.high_water,

@@ -19,6 +19,7 @@ from collectors.base import Collector, Page, RawItem, SettingField
 from collectors.errors import MappingError, TransientError
 from collectors.incremental import as_float, floor_for, load_seen, prune_seen
 from collectors.registry import register
+from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import NormalizedAuthor, NormalizedPost
 
 APPLE = "https://itunes.apple.com"
@@ -99,19 +100,21 @@ class AppStoreReviewsCollector(Collector):
         countries = list(dict.fromkeys(c.lower() for c in values["countries"])) or ["us"]
         slack = float(values["slack_seconds"])
         cursor = cursor or {}
-        known = cursor.get("countries") if isinstance(cursor.get("countries"), Mapping) else {}
+        known = as_mapping(cursor.get("countries"))
         state: dict[str, dict[str, Any]] = {
-            cc: {"high_water": as_float((known.get(cc) or {}).get("high_water")), "seen": load_seen(known.get(cc))}
+            cc: {"high_water": as_float(as_mapping(known.get(cc)).get("high_water")), "seen": load_seen(known.get(cc))}
             for cc in countries
         }
-        run = cursor.get("run") if isinstance(cursor.get("run"), Mapping) else None
+        run: Mapping[str, Any] | None = as_mapping(cursor.get("run")) or None  # {} means no run either
         start = countries.index(run["country"]) if run and run.get("country") in countries else 0
         with requests.Session() as session:
             for position in range(start, len(countries)):
                 country = countries[position]
                 resuming = run is not None and position == start and run.get("country") == country
                 page = int(run.get("page") or 1) if resuming and run else 1
-                floor = as_float(run.get("floor")) if resuming and run else floor_for(state[country]["high_water"], slack)
+                floor = (
+                    as_float(run.get("floor")) if resuming and run else floor_for(state[country]["high_water"], slack)
+                )
                 run_high = as_float(run.get("high_water")) if resuming and run else None
                 run_seen = load_seen(run) if resuming and run else {}
                 while True:
@@ -141,7 +144,13 @@ class AppStoreReviewsCollector(Collector):
                     done = reached_floor or len(entries) < PAGE_SIZE or page >= values["max_pages"]
                     if not done:
                         page += 1
-                        next_run = {"country": country, "page": page, "floor": floor, "high_water": run_high, "seen": run_seen}
+                        next_run = {
+                            "country": country,
+                            "page": page,
+                            "floor": floor,
+                            "high_water": run_high,
+                            "seen": run_seen,
+                        }
                         yield Page(tuple(items), _cursor(state, next_run))
                         continue
                     marks = [v for v in (state[country]["high_water"], run_high) if v is not None]
@@ -150,11 +159,19 @@ class AppStoreReviewsCollector(Collector):
                         "high_water": high_water,
                         "seen": prune_seen({**state[country]["seen"], **run_seen}, floor_for(high_water, slack)),
                     }
-                    last = position == len(countries) - 1
-                    following = None if last else {"country": countries[position + 1], "page": 1, "floor": None, "high_water": None, "seen": {}}
-                    if following is not None:
-                        following["floor"] = floor_for(state[countries[position + 1]]["high_water"], slack)
-                    yield Page(tuple(items), _cursor(state, following))
+                    if position == len(countries) - 1:
+                        yield Page(tuple(items), _cursor(state, None))
+                    else:
+                        following = countries[position + 1]
+                        floor_next = floor_for(state[following]["high_water"], slack)
+                        next_run = {
+                            "country": following,
+                            "page": 1,
+                            "floor": floor_next,
+                            "high_water": None,
+                            "seen": {},
+                        }
+                        yield Page(tuple(items), _cursor(state, next_run))
                     break
                 run = None
 
@@ -184,7 +201,9 @@ def map_review(entry: Mapping[str, Any]) -> NormalizedPost:
         ) from None
     updated = parse_updated(_label(entry, "updated"))
     if updated is None:
-        raise MappingError(f"App Store review {review_id}: 'updated.label' is missing or not a date", platform_id=review_id)
+        raise MappingError(
+            f"App Store review {review_id}: 'updated.label' is missing or not a date", platform_id=review_id
+        )
     name = _label(entry, "author", "name")
     uri = _label(entry, "author", "uri")
     link = entry.get("link")
@@ -199,7 +218,9 @@ def map_review(entry: Mapping[str, Any]) -> NormalizedPost:
     return NormalizedPost(
         platform="app_store",
         platform_id=review_id,
-        author=NormalizedAuthor(handle=name, profile_url=uri if isinstance(uri, str) else None) if isinstance(name, str) and name else None,
+        author=NormalizedAuthor(handle=name, profile_url=uri if isinstance(uri, str) else None)
+        if isinstance(name, str) and name
+        else None,
         title=title if isinstance(title, str) else None,
         text=content if isinstance(content, str) else "",
         permalink=href if isinstance(href, str) else None,

@@ -24,6 +24,7 @@ from collectors.base import Collector, Page, RawItem, SettingField
 from collectors.errors import ConfigurationError, MappingError, TransientError
 from collectors.incremental import as_float, floor_for, load_seen, lookback_floor, prune_seen, utc_now
 from collectors.registry import register
+from collectors.shapes import as_mapping, as_text
 from ugc_hub.domain.posts import NormalizedAuthor, NormalizedPost
 
 PLAY = "https://play.google.com"
@@ -50,7 +51,9 @@ def parse_reviews(text: str, app_id: str) -> tuple[list[Any], str | None]:
     lib = _library()
     found = lib.Regex.REVIEWS.findall(text)
     if not found:
-        raise TransientError(f"Google Play reviews of {app_id}: the answer lacks the )]}}' envelope (truncated or blocked)")
+        raise TransientError(
+            f"Google Play reviews of {app_id}: the answer lacks the )]}}' envelope (truncated or blocked)"
+        )
     try:
         envelope = json.loads(found[0])
     except json.JSONDecodeError as exc:
@@ -58,7 +61,9 @@ def parse_reviews(text: str, app_id: str) -> tuple[list[Any], str | None]:
     try:
         payload = envelope[0][2]
     except (IndexError, KeyError, TypeError):
-        raise MappingError(f"Google Play reviews of {app_id}: unexpected envelope; the API shape may have changed") from None
+        raise MappingError(
+            f"Google Play reviews of {app_id}: unexpected envelope; the API shape may have changed"
+        ) from None
     if payload is None:
         raise ConfigurationError(f"Google Play returned no review data for {app_id!r} (unknown app id?)")
     try:
@@ -132,22 +137,33 @@ class GooglePlayReviewsCollector(Collector):
         cursor = cursor or {}
         high_water = as_float(cursor.get("high_water"))
         seen = load_seen(cursor)
-        run = cursor.get("run") if isinstance(cursor.get("run"), Mapping) else None
+        run: Mapping[str, Any] | None = as_mapping(cursor.get("run")) or None  # {} means no run either
         if run is not None:
             token = run.get("token") if isinstance(run.get("token"), str) else None
             pages, floor = int(run.get("pages") or 0), as_float(run.get("floor"))
             run_high, run_seen = as_float(run.get("high_water")), load_seen(run)
         else:
             token, pages, run_high, run_seen = None, 0, None, {}
-            floor = floor_for(high_water, slack) if high_water is not None else lookback_floor(utc_now(), values["lookback_days"])
+            floor = (
+                floor_for(high_water, slack)
+                if high_water is not None
+                else lookback_floor(utc_now(), values["lookback_days"])
+            )
         url = lib.Formats.Reviews.build(lang=values["lang"], country=values["country"])
         with requests.Session() as session:
             while True:
-                body = lib.Formats.Reviews.build_body(app_id, lib.Sort.NEWEST.value, values["page_size"], "null", "null", token)
+                body = lib.Formats.Reviews.build_body(
+                    app_id, lib.Sort.NEWEST.value, values["page_size"], "null", "null", token
+                )
                 response = send(
-                    session, "POST", url, timeout=values["timeout"], what=f"Google Play reviews of {app_id}",
-                    headers={"content-type": "application/x-www-form-urlencoded"}, data=body,
-                )  # fmt: skip
+                    session,
+                    "POST",
+                    url,
+                    timeout=values["timeout"],
+                    what=f"Google Play reviews of {app_id}",
+                    headers={"content-type": "application/x-www-form-urlencoded"},
+                    data=body,
+                )
                 reviews, token = parse_reviews(response.text, app_id)
                 pages += 1
                 items, reached_floor = [], False
@@ -182,7 +198,11 @@ def map_play_review(payload: Mapping[str, Any]) -> NormalizedPost:
     review = payload.get("review") if isinstance(payload, Mapping) else None
     if not isinstance(review, list):
         raise MappingError("Google Play review: the raw review array is missing")
-    fields = {key: spec.extract_content(review) for key, spec in _library().ElementSpecs.Review.items() if key not in ("at", "repliedAt")}
+    fields = {
+        key: spec.extract_content(review)
+        for key, spec in _library().ElementSpecs.Review.items()
+        if key not in ("at", "repliedAt")
+    }
     review_id = fields.get("reviewId")
     if not isinstance(review_id, str) or not review_id:
         raise MappingError("Google Play review: no review id at [0]; the API shape may have changed")
@@ -199,7 +219,7 @@ def map_play_review(payload: Mapping[str, Any]) -> NormalizedPost:
         platform="google_play",
         platform_id=review_id,
         author=NormalizedAuthor(handle=name) if isinstance(name, str) and name else None,
-        text=fields.get("content") if isinstance(fields.get("content"), str) else "",
+        text=as_text(fields.get("content")) or "",
         permalink=f"{PLAY}/store/apps/details?id={app_id}&reviewId={review_id}" if isinstance(app_id, str) else None,
         posted_at=datetime.fromtimestamp(stamp, UTC),
         metrics={"thumbs_up": thumbs} if isinstance(thumbs, int) and not isinstance(thumbs, bool) else {},

@@ -21,6 +21,7 @@ from collectors.base import Collector, Page, RawItem, SettingField
 from collectors.errors import ConfigurationError, MappingError, TransientError
 from collectors.incremental import load_seen, prune_seen
 from collectors.registry import register
+from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
 
 DEFAULT_USER_AGENT = "ugc-hub-feed-reader/0.1 (+https://github.com/ugc-hub)"
@@ -135,21 +136,22 @@ class RssFeedCollector(Collector):
         with requests.Session() as session:
             response = send(session, "GET", values["url"], timeout=values["timeout"], what="feed", headers=headers)
         if response.status_code == 304:
-            yield Page((), {"v": 1, "etag": cursor.get("etag"), "modified": cursor.get("modified"), "seen": load_seen(cursor)})
+            yield Page(
+                (), {"v": 1, "etag": cursor.get("etag"), "modified": cursor.get("modified"), "seen": load_seen(cursor)}
+            )
             return
         parsed = feedparser.parse(
             response.content,
             response_headers={k.lower(): v for k, v in response.headers.items()} | {"content-location": response.url},
         )
+        if not parsed.entries and not parsed.get("version"):
+            raise ConfigurationError(f"{values['url']} did not return an RSS or Atom feed")
         if parsed.bozo and looks_truncated(response.content):
             # feedparser's lenient parser would still return the entries before the cut, the
             # last one possibly half; a retry fetches the whole document.
             raise TransientError(f"the feed at {values['url']} ended early ({parsed.get('bozo_exception')}); retry")
-        if not parsed.entries:
-            if not parsed.get("version"):
-                raise ConfigurationError(f"{values['url']} did not return an RSS or Atom feed")
-            if parsed.bozo:
-                raise TransientError(f"the feed at {values['url']} is malformed: {parsed.get('bozo_exception')}")
+        if parsed.bozo and not parsed.entries:
+            raise TransientError(f"the feed at {values['url']} is malformed: {parsed.get('bozo_exception')}")
         seen = load_seen(cursor)
         items = []
         feed_title = parsed.feed.get("title") if isinstance(parsed.feed, Mapping) else None
@@ -185,7 +187,9 @@ def _parse_iso(value: Any) -> datetime | None:
 def map_entry(platform_id: str, entry: Mapping[str, Any]) -> NormalizedPost:
     """Map a feed entry (feedparser's dict, made JSON) to a post."""
     if not isinstance(entry, Mapping):
-        raise MappingError(f"feed entry {platform_id}: expected an object, got {type(entry).__name__}", platform_id=platform_id)
+        raise MappingError(
+            f"feed entry {platform_id}: expected an object, got {type(entry).__name__}", platform_id=platform_id
+        )
     content = entry.get("content")
     body = None
     if isinstance(content, list) and content and isinstance(content[0], Mapping):
@@ -195,24 +199,40 @@ def map_entry(platform_id: str, entry: Mapping[str, Any]) -> NormalizedPost:
     title = entry.get("title")
     link = entry.get("link")
     if not any(isinstance(v, str) and v for v in (body, title, link)):
-        raise MappingError(f"feed entry {platform_id}: no title, text or link; the feed shape may have changed", platform_id=platform_id)
-    detail = entry.get("author_detail") if isinstance(entry.get("author_detail"), Mapping) else {}
+        raise MappingError(
+            f"feed entry {platform_id}: no title, text or link; the feed shape may have changed",
+            platform_id=platform_id,
+        )
+    detail = as_mapping(entry.get("author_detail"))
     name = entry.get("author") or detail.get("name")
     author = (
-        NormalizedAuthor(handle=str(name), display_name=str(name), profile_url=detail.get("href") if isinstance(detail.get("href"), str) else None)
+        NormalizedAuthor(
+            handle=str(name),
+            display_name=str(name),
+            profile_url=detail.get("href") if isinstance(detail.get("href"), str) else None,
+        )
         if isinstance(name, str) and name.strip()
         else None
     )
     media: list[MediaItem] = []
-    for key in ("media_content", "enclosures", "media_thumbnail"):
-        for enclosure in entry.get(key) or []:
+    # feedparser computes ``enclosures`` from the rel="enclosure" links on access; the JSON
+    # copy of the entry only has the links themselves.
+    enclosures = [
+        link for link in entry.get("links") or [] if isinstance(link, Mapping) and link.get("rel") == "enclosure"
+    ]
+    for key, candidates in (
+        ("media_content", entry.get("media_content")),
+        ("enclosures", enclosures),
+        ("media_thumbnail", entry.get("media_thumbnail")),
+    ):
+        for enclosure in candidates or []:
             if not isinstance(enclosure, Mapping):
                 continue
             url = enclosure.get("url") or enclosure.get("href")
             kind = str(enclosure.get("type") or enclosure.get("medium") or "image")
-            if isinstance(url, str) and url and (kind.startswith(("image", "video")) or key == "media_thumbnail"):
-                if all(m.url != url for m in media):
-                    media.append(MediaItem(url=url, type="video" if kind.startswith("video") else "image"))
+            wanted = kind.startswith(("image", "video")) or key == "media_thumbnail"
+            if isinstance(url, str) and url and wanted and all(m.url != url for m in media):
+                media.append(MediaItem(url=url, type="video" if kind.startswith("video") else "image"))
     return NormalizedPost(
         platform="rss",
         platform_id=platform_id,

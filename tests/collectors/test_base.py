@@ -42,7 +42,9 @@ class Echo(Collector):
 
 
 def test_resolve_applies_defaults_and_coerces_form_values():
-    values, problems = resolve_settings(SCHEMA, {"name": " acme ", "count": "7", "flag": "on", "tags": "x, y\nz", "mode": "slow"})
+    values, problems = resolve_settings(
+        SCHEMA, {"name": " acme ", "count": "7", "flag": "on", "tags": "x, y\nz", "mode": "slow"}
+    )
     assert problems == []
     assert values == {"name": "acme", "count": 7, "flag": True, "tags": ["x", "y", "z"], "mode": "slow", "token": None}
 
@@ -56,7 +58,7 @@ def test_resolve_reports_every_problem_without_raising():
 
 def test_field_definitions_are_checked():
     assert SettingField("ok", "OK", "choice", choices=("a",), default="a").problems() == []
-    assert SettingField("bad name", "", "colour").problems()
+    assert SettingField("bad name", "", "colour").problems()  # type: ignore[arg-type]
     assert SettingField("c", "C", "choice").problems() == ["choice field 'c' has no choices"]
     assert SettingField("n", "N", "int", default="3").problems()  # a default must already be typed
 

@@ -48,9 +48,11 @@ def test_top_and_recent_sections_once_each_post(fake: FakeInstagram, rsps: respo
     assert collected[:9] == [fake.recent_shortcode(i) for i in fake.top_indices()]
     assert {item.meta["section"] for item in pages[0].items} == {"top"}
     web_info = rsps.calls[0].request
-    assert web_info.url.startswith("https://i.instagram.com/api/v1/tags/web_info/?") and "tag_name=acme" in web_info.url
-    assert web_info.headers["authorization"].startswith("Bearer IGT:2:")  # the logged-in iPhone call
-    explore = [c.request.url for c in rsps.calls[1:]]
+    assert str(web_info.url).startswith("https://i.instagram.com/api/v1/tags/web_info/?") and "tag_name=acme" in str(
+        web_info.url
+    )
+    assert str(web_info.headers["authorization"]).startswith("Bearer IGT:2:")  # the logged-in iPhone call
+    explore = [str(c.request.url) for c in rsps.calls[1:]]
     assert all(u.startswith("https://www.instagram.com/explore/tags/acme/?__a=1&__d=dis&max_id=") for u in explore)
     assert len(rsps.calls) == 7  # one web_info, six more recent pages: instaloader made no hidden requests
 

@@ -52,7 +52,9 @@ def test_a_missing_optional_library_disables_the_plugin_with_a_reason():
     status = {s.key: s for s in reg.statuses()}
     assert status["test.missing"].enabled is False
     assert "ugc_hub_no_such_library_xyz" in (status["test.missing"].reason or "")
-    assert NeedsMissingLibrary().check({"name": "x"}) == ["the optional library 'ugc_hub_no_such_library_xyz' is not installed"]
+    assert NeedsMissingLibrary().check({"name": "x"}) == [
+        "the optional library 'ugc_hub_no_such_library_xyz' is not installed"
+    ]
 
 
 def test_configuration_chooses_the_plugins():

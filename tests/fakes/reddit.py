@@ -11,6 +11,7 @@ Faults are queued with ``add_fault`` and consumed by the next matching requests.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import threading
@@ -18,10 +19,10 @@ import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.server import Fault, JsonServer, RecordedRequest, Response
 
 DATA = Path(__file__).parent / "data" / "reddit"
 SUBMISSION_TEMPLATE: dict[str, Any] = json.loads((DATA / "submission.json").read_text())
@@ -45,35 +46,6 @@ def base36(number: int) -> str:
 
 
 @dataclass
-class Fault:
-    """A failure served instead of the normal answer to the next ``times`` matching requests.
-
-    ``kind``: ``"429"`` (with Retry-After), ``"500"``, ``"503"``, ``"slow"`` (answers after
-    ``delay`` seconds), ``"truncated"`` (half the JSON, consistent Content-Length),
-    ``"ratelimit"`` (Reddit's RATELIMIT error for a write). ``after`` lets that many matching
-    requests through first.
-    """
-
-    kind: str
-    path: str = ""
-    times: int = 1
-    retry_after: int = 30
-    delay: float = 2.0
-    after: int = 0
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    form: dict[str, str]
-    authorization: str
-
-
-@dataclass
 class FakeReddit:
     """Deterministic Reddit with ``total`` submissions; use as a context manager."""
 
@@ -92,34 +64,21 @@ class FakeReddit:
 
     def __post_init__(self) -> None:
         self._base_time = self.newest - (self.total - 1) * self.spacing
-        self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._tokens: dict[str, str | None] = {}
         self._posted: dict[str, list[dict[str, Any]]] = {}
         self._posted_by_id: dict[str, dict[str, Any]] = {}
-        self.requests: list[RecordedRequest] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http = JsonServer(self.handle, self._fault_answer)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeReddit:
         """Serve on a free port of 127.0.0.1 in a background thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-reddit", daemon=True
-        )
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._http.stop()
 
     def __enter__(self) -> FakeReddit:
         return self.start()
@@ -130,15 +89,19 @@ class FakeReddit:
     @property
     def url(self) -> str:
         """Base URL to pass as praw's ``oauth_url``, ``reddit_url`` and ``short_url``."""
-        assert self._server is not None, "call start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._http.url
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far."""
+        return self._http.requests
 
     # -- test controls -----------------------------------------------------------------------
     def add_fault(self, kind: str, **kwargs: Any) -> Fault:
-        """Queue a fault for the next matching requests."""
+        """Queue a fault (see ``tests.fakes.server.Fault``; ``"ratelimit"`` answers a write with
+        Reddit's RATELIMIT error) for the next matching requests."""
         fault = Fault(kind, **kwargs)
-        with self._lock:
-            self._faults.append(fault)
+        self._http.add_fault(fault)
         return fault
 
     def add_submissions(self, count: int) -> None:
@@ -210,7 +173,11 @@ class FakeReddit:
                 preview={
                     "images": [
                         {
-                            "source": {"url": f"https://preview.redd.it/{sid}.jpg?auto=webp", "width": 1080, "height": 1080},
+                            "source": {
+                                "url": f"https://preview.redd.it/{sid}.jpg?auto=webp",
+                                "width": 1080,
+                                "height": 1080,
+                            },
                             "resolutions": [],
                             "variants": {},
                             "id": f"img{sid}",
@@ -323,25 +290,19 @@ class FakeReddit:
             top.append(
                 {
                     "kind": "more",
-                    "data": {"count": 0, "name": "t1__", "id": "_", "parent_id": f"t3_{sid}", "depth": 0, "children": []},
+                    "data": {
+                        "count": 0,
+                        "name": "t1__",
+                        "id": "_",
+                        "parent_id": f"t3_{sid}",
+                        "depth": 0,
+                        "children": [],
+                    },
                 }
             )
         return top
 
     # -- request handling --------------------------------------------------------------------
-    def _take_fault(self, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.path in path:
-                    if fault.after > 0:
-                        fault.after -= 1
-                        return None
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
-
     def _listing_page(self, query: dict[str, str]) -> dict[str, Any]:
         limit = max(1, min(int(query.get("limit") or 25), 100))
         start = self.total - 1
@@ -350,18 +311,41 @@ class FakeReddit:
             index = self.index_of(after.removeprefix("t3_"))
             start = -1 if index is None else index - 1
         indices = list(range(start, max(start - limit, -1), -1))
-        children = [{"kind": "t3", "data": self.submission(i)} for i in indices]
-        next_after = children[-1]["data"]["name"] if children and indices[-1] > 0 else None
+        children: list[dict[str, Any]] = [{"kind": "t3", "data": self.submission(i)} for i in indices]
+        next_after = self.submission_fullname(indices[-1]) if indices and indices[-1] > 0 else None
         return _listing(children, after=next_after)
 
-    def handle(self, method: str, path: str, query: dict[str, str], form: dict[str, str], auth: str) -> tuple[int, dict[str, str], Any]:
-        """Route one request; return (status, headers, JSON body)."""
+    def handle(self, request: RecordedRequest) -> Response:
+        """Answer one request: route it, then add the rate-limit headers of the API if set."""
+        status, headers, body = self._route(request)
+        if self.ratelimit_headers is not None and request.path != "/api/v1/access_token":
+            remaining, used, reset = self.ratelimit_headers
+            headers = {
+                **headers,
+                "x-ratelimit-remaining": str(remaining),
+                "x-ratelimit-used": str(used),
+                "x-ratelimit-reset": str(reset),
+            }
+        return status, headers, body
+
+    def _route(self, request: RecordedRequest) -> Response:
+        method, path, query, form, auth = (
+            request.method,
+            request.path,
+            request.query,
+            request.form,
+            request.authorization,
+        )
         parts = [p for p in path.split("/") if p]
         if parts == ["api", "v1", "access_token"]:
             return self._token(form, auth)
         token = auth.removeprefix("bearer ").strip() if auth.lower().startswith("bearer ") else ""
         if token not in self._tokens:
-            return 401, {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'}, {"message": "Unauthorized", "error": 401}
+            return (
+                401,
+                {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'},
+                {"message": "Unauthorized", "error": 401},
+            )
         if method == "GET" and len(parts) == 3 and parts[0] == "r" and parts[2] in ("search", "new"):
             return 200, {}, self._listing_page(query)
         if method == "GET" and parts and parts[0] == "comments" and len(parts) >= 2:
@@ -376,10 +360,19 @@ class FakeReddit:
                 fullname = self._post_comment(form["thing_id"], author=user, body=form["text"])
             except KeyError:
                 return 200, {}, {"json": {"errors": [["DELETED_COMMENT", "that comment has been deleted", "parent"]]}}
-            return 200, {}, {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": self._posted_by_id[fullname]}]}}}
+            return (
+                200,
+                {},
+                {"json": {"errors": [], "data": {"things": [{"kind": "t1", "data": self._posted_by_id[fullname]}]}}},
+            )
         return 404, {}, {"message": "Not Found", "error": 404}
 
-    def _token(self, form: dict[str, str], auth: str) -> tuple[int, dict[str, str], Any]:
+    def _fault_answer(self, fault: Fault, request: RecordedRequest) -> Response:
+        if fault.kind == "ratelimit":
+            return 200, {}, RATELIMIT_ERROR
+        raise ValueError(f"unknown fault {fault.kind!r}")
+
+    def _token(self, form: dict[str, str], auth: str) -> Response:
         expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if auth != expected:
             return 401, {}, {"message": "Unauthorized", "error": 401}
@@ -395,7 +388,7 @@ class FakeReddit:
             self._tokens[token] = user
         return 200, {}, dict(TOKEN_TEMPLATE, access_token=token)
 
-    def _comments(self, submission_id: str) -> tuple[int, dict[str, str], Any]:
+    def _comments(self, submission_id: str) -> Response:
         index = self.index_of(submission_id)
         if index is None:
             return 404, {}, {"message": "Not Found", "error": 404}
@@ -419,66 +412,30 @@ def _listing(children: Iterable[dict[str, Any]], *, after: str | None) -> dict[s
     children = list(children)
     return {
         "kind": "Listing",
-        "data": {"after": after, "dist": len(children), "modhash": "", "geo_filter": "", "children": children, "before": None},
+        "data": {
+            "after": after,
+            "dist": len(children),
+            "modhash": "",
+            "geo_filter": "",
+            "children": children,
+            "before": None,
+        },
     }
 
 
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeReddit
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; without TCP_NODELAY each response waits for
-    # the client's delayed ACK (~40 ms), which would dominate a 50,000-item benchmark.
-    disable_nagle_algorithm = True
+def main() -> None:
+    """Serve a fake Reddit until interrupted (for benchmarks running the fake in its own process)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--total", type=int, default=50_000, help="number of submissions")
+    parser.add_argument("--comments-every", type=int, default=0, help="every n-th submission has comments (0: none)")
+    args = parser.parse_args()
+    fake = FakeReddit(total=args.total, comments_every=args.comments_every).start()
+    print(json.dumps({"url": fake.url, "client_id": fake.client_id, "client_secret": fake.client_secret}), flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        fake.stop()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
 
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def _serve(self, method: str) -> None:
-        split = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        form = {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
-        auth = self.headers.get("Authorization", "")
-        fake = self.fake
-        fake.requests.append(RecordedRequest(method, split.path, query, form, auth))
-        fault = fake._take_fault(split.path)
-        headers: dict[str, str] = {}
-        if fault is not None and fault.kind == "slow":
-            time.sleep(fault.delay)
-            fault = None
-        if fault is not None and fault.kind == "429":
-            status, headers, payload = 429, {"retry-after": str(fault.retry_after)}, {"message": "Too Many Requests", "error": 429}
-        elif fault is not None and fault.kind in ("500", "503"):
-            status, payload = int(fault.kind), {"message": "Internal Server Error", "error": int(fault.kind)}
-        elif fault is not None and fault.kind == "ratelimit":
-            status, payload = 200, RATELIMIT_ERROR
-        else:
-            status, headers, payload = fake.handle(method, split.path, query, form, auth)
-        raw = json.dumps(payload).encode()
-        if fault is not None and fault.kind == "truncated":
-            raw = raw[: len(raw) // 2]
-        if fake.ratelimit_headers is not None and "access_token" not in split.path:
-            remaining, used, reset = fake.ratelimit_headers
-            headers.update({"x-ratelimit-remaining": str(remaining), "x-ratelimit-used": str(used), "x-ratelimit-reset": str(reset)})
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(raw)))
-            if self.close_connection:
-                # The client asked for "Connection: close" (prawcore does for token requests);
-                # say so, or it may reuse the socket we are about to close.
-                self.send_header("Connection", "close")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(raw)
-        except (BrokenPipeError, ConnectionResetError):
-            # The client gave up (a timeout test); nothing left to answer.
-            self.close_connection = True
+if __name__ == "__main__":
+    main()

@@ -87,12 +87,16 @@ class FakeFeed:
         rsps.add_callback(responses.GET, self.url, callback=self._serve)
 
     def _serve(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
-        headers = {"ETag": self.etag, "Last-Modified": format_datetime(self.modified, usegmt=True), "Content-Type": self.content_type}
+        headers = {
+            "ETag": self.etag,
+            "Last-Modified": format_datetime(self.modified, usegmt=True),
+            "Content-Type": self.content_type,
+        }
         ok: tuple[int, dict[str, str], bytes] = (200, headers, self.body)
         fault = self.faults.take()
         if fault is not None:
             return _fault_response(fault, ok)  # type: ignore[return-value]
-        self.conditional_requests.append({k: v for k, v in request.headers.items() if k.lower().startswith("if-")})
+        self.conditional_requests.append({k: str(v) for k, v in request.headers.items() if k.lower().startswith("if-")})
         if request.headers.get("If-None-Match") == self.etag:
             return 304, headers, b""
         return ok
@@ -117,15 +121,21 @@ class FakeAppStore:
 
     def entry(self, index: int, country: str) -> dict[str, Any]:
         entry = copy.deepcopy(APPSTORE_ENTRY)
-        when = datetime.fromtimestamp(self.newest - (self.total - 1 - index) * self.spacing, timezone(timedelta(hours=-7)))
+        when = datetime.fromtimestamp(
+            self.newest - (self.total - 1 - index) * self.spacing, timezone(timedelta(hours=-7))
+        )
         entry["author"]["name"]["label"] = f"reviewer{index % 41}"
         entry["author"]["uri"]["label"] = f"https://itunes.apple.com/{country}/reviews/id{500000 + index % 41}"
         entry["updated"]["label"] = when.isoformat()
         entry["im:rating"]["label"] = str(1 + index % 5)
         entry["id"]["label"] = self.review_id(index, country)
         entry["title"]["label"] = f"Review {index}"
-        entry["content"]["label"] = f"The ACME companion app is {'great' if index % 5 > 2 else 'buggy'} (review {index})."
-        entry["link"]["attributes"]["href"] = f"https://itunes.apple.com/{country}/review?id={self.app_id}&type=Purple%20Software"
+        entry["content"]["label"] = (
+            f"The ACME companion app is {'great' if index % 5 > 2 else 'buggy'} (review {index})."
+        )
+        entry["link"]["attributes"]["href"] = (
+            f"https://itunes.apple.com/{country}/review?id={self.app_id}&type=Purple%20Software"
+        )
         entry["im:voteSum"]["label"] = str(index % 3)
         entry["im:voteCount"]["label"] = str(index % 4)
         if index in self.changed_shape:
@@ -209,9 +219,18 @@ class FakeGooglePlay:
         indices = [i for i in range(start, start - count, -1) if i >= 0]
         nxt = start - count
         results: list[Any] = [[self.review(i) for i in indices], [None, f"tok-{nxt}"] if nxt >= 0 else None]
-        envelope = [["wrb.fr", "oCPfdb", json.dumps(results), None, None, None, "generic"], ["di", 45], ["af.httprm", 44, "-6180", 12]]
+        envelope = [
+            ["wrb.fr", "oCPfdb", json.dumps(results), None, None, None, "generic"],
+            ["di", 45],
+            ["af.httprm", 44, "-6180", 12],
+        ]
         ok = (200, {"Content-Type": "application/json; charset=utf-8"}, ")]}'\n\n" + json.dumps(envelope))
         fault = self.faults.take()
         if fault == "changed_shape":
-            return 200, ok[1], ")]}'\n\n" + json.dumps([["wrb.fr", "oCPfdb", json.dumps({"reviews": []}), None, None, None, "generic"]])
+            return (
+                200,
+                ok[1],
+                ")]}'\n\n"
+                + json.dumps([["wrb.fr", "oCPfdb", json.dumps({"reviews": []}), None, None, None, "generic"]]),
+            )
         return _fault_response(fault, ok) if fault else ok  # type: ignore[return-value]

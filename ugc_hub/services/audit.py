@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ugc_hub.models.base import DbSession
-
 from ugc_hub.models import AuditEvent
+from ugc_hub.models.base import DbSession
 
 
 @dataclass(frozen=True)

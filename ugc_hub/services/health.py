@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import text
+
 from ugc_hub.models.base import DbSession
 
 

@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ugc_hub.models.base import DbSession
-
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
+from ugc_hub.models.base import DbSession
 from ugc_hub.services.ingest import DEFAULT_BATCH_SIZE, IngestResult, ingest_batch
 
 METRIC_FIELDS = ("likes", "comments", "shares", "views")

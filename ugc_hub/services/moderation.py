@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from ugc_hub.models.base import DbSession
 
 from ugc_hub.models import MODERATION_STATUSES, Post
-from ugc_hub.models.base import utcnow
+from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.services import audit
 
 

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, text
-from ugc_hub.models.base import DbSession
 from sqlalchemy.sql import Select
 
 from ugc_hub.models import Post, PostHashtag
+from ugc_hub.models.base import DbSession
 
 MAX_PAGE_SIZE = 200
 COUNT_CAP = 10_000

@@ -6,10 +6,9 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from ugc_hub.models.base import DbSession
 
 from ugc_hub.models import ApiToken, User
-from ugc_hub.models.base import utcnow
+from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.services import audit
 
 TOKEN_PREFIX = "ugc_"  # noqa: S105 - a public marker, not a secret

@@ -7,10 +7,9 @@ import contextlib
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from ugc_hub.models.base import DbSession
 
 from ugc_hub.models import ROLES, User
-from ugc_hub.models.base import utcnow
+from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.services import audit
 
 MIN_PASSWORD_LENGTH = 10

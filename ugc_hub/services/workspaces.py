@@ -6,9 +6,9 @@ import re
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from ugc_hub.models.base import DbSession
 
 from ugc_hub.models import Workspace
+from ugc_hub.models.base import DbSession
 from ugc_hub.services import audit
 
 
