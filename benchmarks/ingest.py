@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text
 
+from benchmarks.support import on_postgres
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -136,22 +137,11 @@ def main() -> None:
         measure("sqlite", lambda name: f"sqlite:///{base / name}.sqlite", posts, args.batch, base)
         if args.skip_postgres:
             return
-        try:
-            from tests.support.servers import start_postgres
 
-            server = start_postgres(base / "pg")
-        except BaseException as exc:
-            print(f"postgresql: not measured ({exc})")
-            return
-        try:
+        def run(server: Any) -> None:
+            measure("postgresql", lambda name: str(server.create_database(name)), posts, args.batch, base)
 
-            def pg_url(name: str) -> str:
-                server.create_database(name)
-                return str(server.url_for(name))
-
-            measure("postgresql", pg_url, posts, args.batch, base)
-        finally:
-            server.stop()
+        on_postgres(base, run)
 
 
 if __name__ == "__main__":
