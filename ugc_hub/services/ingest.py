@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ugc_hub.domain.posts import NormalizedPost, extract_hashtags
@@ -17,7 +17,6 @@ from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.services.validation import problems
 
 DEFAULT_BATCH_SIZE = 1000
-ANALYZE_EVERY = 5000
 
 
 @dataclass(frozen=True)
@@ -88,6 +87,11 @@ def _upsert_authors(session: DbSession, posts: Sequence[NormalizedPost]) -> dict
             "profile_url": stmt.excluded.profile_url,
             "platform_user_id": stmt.excluded.platform_user_id,
         },
+        # Most batches name authors we already know unchanged: skip those writes (and their index churn).
+        where=or_(
+            *(getattr(Author, name).is_distinct_from(getattr(stmt.excluded, name))
+              for name in ("handle", "display_name", "profile_url", "platform_user_id"))
+        ),
     )
     # No RETURNING: an executemany without it is several times faster on PostgreSQL; one SELECT finds the ids.
     session.execute(stmt, list(rows.values()))
@@ -155,6 +159,7 @@ def ingest_batch(
         return result
 
     batch = list(valid.values())
+    _refresh_planner_statistics(session)
     authors = _upsert_authors(session, batch)
     keys = list(valid)
     ids: dict[tuple[str, str], int] = _post_ids(session, keys)
@@ -204,6 +209,24 @@ def ingest_batch(
     return result
 
 
+STALE_STATISTICS = text(
+    "SELECT relname FROM pg_stat_user_tables WHERE relname IN ('posts', 'authors', 'post_hashtags') "
+    "AND n_mod_since_analyze > 1000 AND n_mod_since_analyze > n_live_tup / 2"
+)
+
+
+def _refresh_planner_statistics(session: DbSession) -> None:
+    """ANALYZE tables that changed a lot since their last statistics, as autovacuum would, but now.
+
+    Autovacuum waits for its naptime; during a big first import PostgreSQL would meanwhile plan each
+    batch's id lookups as if the tables were empty, with sequential scans that grow with every batch.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in session.scalars(STALE_STATISTICS).all():
+        session.execute(text(f"ANALYZE {table}"))  # table names come from the fixed list above
+
+
 def _post_ids(session: DbSession, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     ids: dict[tuple[str, str], int] = {}
     for platform, platform_ids in _by_platform(keys).items():
@@ -247,7 +270,6 @@ def ingest_posts(
     """Upsert posts in batches, one transaction a batch; same platform id twice gives one row."""
     total = IngestResult()
     offset = 0
-    unanalyzed = 0
     for chunk in batched(posts, batch_size):
         try:
             result = ingest_batch(
@@ -259,11 +281,4 @@ def ingest_posts(
             raise
         total.add(result)
         offset += len(chunk)
-        unanalyzed += result.new
-        if unanalyzed >= ANALYZE_EVERY and session.get_bind().dialect.name == "postgresql":
-            # Autovacuum analyzes a young table only after its naptime; until then the planner believes
-            # it is empty and answers each batch's id lookups with sequential scans that grow with the table.
-            session.execute(text("ANALYZE posts, authors, post_hashtags"))
-            session.commit()
-            unanalyzed = 0
     return total
