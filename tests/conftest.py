@@ -75,6 +75,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     server.drop_database(name)
 
 
+class FreshRequestClient(FlaskClient):
+    """Tests keep one app context open, which Flask reuses for every request; clear ``g`` so each
+    request starts as clean as in production (no cached locale or signed-in user)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for name in list(vars(g)):
+                delattr(g, name)
+        return super().open(*args, **kwargs)
+
+
 def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
     config = {
         "TESTING": True,
@@ -88,9 +101,13 @@ def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
             "task_eager_propagates": True,
             "task_ignore_result": True,
         },
+        # Eager Celery would score every ingested post in-line; tests about sentiment turn it back on.
+        "SENTIMENT_ON_INGEST": False,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = FreshRequestClient
+    return app
 
 
 @contextmanager
@@ -127,22 +144,8 @@ def app(database_url: str, instance: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-class FreshRequestClient(FlaskClient):
-    """Tests keep one app context open, which Flask reuses for every request; clear ``g`` so each
-    request starts as clean as in production (no cached locale or signed-in user)."""
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        from flask import g, has_app_context
-
-        if has_app_context():
-            for name in list(vars(g)):
-                delattr(g, name)
-        return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 
