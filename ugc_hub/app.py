@@ -70,18 +70,24 @@ def _init_extensions(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     init_api(app)
     # The API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
-    for name in ("posts", "sources", "api-docs"):
+    for name in ("posts", "sources", "ingest", "api-docs"):
         if name in app.blueprints:
             csrf.exempt(app.blueprints[name])
 
 
 def _register_blueprints(app: Flask) -> None:
-    from ugc_hub.web import admin, auth, health, moderation
+    from ugc_hub.web import admin, auth, health, ideas, ideas_staff, moderation, sources
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(moderation.bp, url_prefix="/inbox")
     app.register_blueprint(admin.bp)
+    app.register_blueprint(ideas.bp, url_prefix="/ideas")
+    app.register_blueprint(ideas_staff.bp, url_prefix="/staff/ideas")
+    app.register_blueprint(sources.bp)
+    from ugc_hub.web import insights
+
+    app.register_blueprint(insights.bp, url_prefix="/insights")
     app.context_processor(moderation.template_helpers)
 
     @app.get("/")

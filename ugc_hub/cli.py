@@ -14,8 +14,14 @@ from ugc_hub.services import audit
 
 
 def register_cli(app: Flask) -> None:
+    from ugc_hub.cli_ideas import campaign_create
+
+    app.cli.add_command(campaign_create)
     for command in (create_user, import_command, worker, demo, serve, create_token, verify_draw):
         app.cli.add_command(command)
+    for command in (collect, sources_group):
+        app.cli.add_command(command)
+    app.cli.add_command(sentiment)
 
 
 @click.command("create-user")
@@ -80,6 +86,7 @@ def import_command(file: Path, fmt: str | None, workspace: str | None) -> None:
         after={"new": report.new, "updated": report.updated, "rejected": report.rejected},
     )
     db.session.commit()
+    _queue_scoring(report.post_ids)
     for bad in report.bad_rows:
         click.echo(f"line {bad.line}: {bad.reason}", err=True)
     for line, first in report.duplicates:
@@ -96,6 +103,8 @@ def import_command(file: Path, fmt: str | None, workspace: str | None) -> None:
 def worker(concurrency: int, no_beat: bool) -> None:
     """Run a Celery worker (with beat) on the configured broker."""
     celery = current_app.extensions["celery"]
+    import ugc_hub.collect_tasks
+    import ugc_hub.ideas_tasks
     import ugc_hub.tasks  # noqa: F401 - registers the tasks
 
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
@@ -139,7 +148,49 @@ def demo(email: str, password: str | None) -> None:
     from ugc_hub.services.demo import load_demo
 
     result = load_demo(email=email, password=password)
+    _queue_scoring(result.posts.post_ids)
     click.echo(result.summary())
+
+
+def _queue_scoring(post_ids: list[int]) -> None:
+    """Queue sentiment scoring of just-committed posts, or say how to catch up when it cannot be."""
+    from ugc_hub.tasks import enqueue_scoring
+
+    if post_ids and current_app.config.get("SENTIMENT_ON_INGEST", True) and not enqueue_scoring(post_ids):
+        click.echo("sentiment scoring could not be queued; run: ugc-hub sentiment score", err=True)
+
+
+@click.group()
+def sentiment() -> None:
+    """Score the sentiment of posts."""
+
+
+@sentiment.command("score")
+@click.option("--all", "rescore_all", is_flag=True, help="Rescore every post, not only unscored and stale ones.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score at most this many posts.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Posts per transaction.")
+@with_appcontext
+def sentiment_score(rescore_all: bool, limit: int | None, batch_size: int | None) -> None:
+    """Score posts never scored or scored by another model version, with a progress bar."""
+    from tqdm import tqdm
+
+    from ugc_hub.models import db
+    from ugc_hub.services import scoring
+
+    backend = scoring.backend_for(current_app.config)
+    todo = scoring.count_stale(db.session, backend=backend, include_fresh=rescore_all)
+    total = min(todo, limit) if limit is not None else todo
+    click.echo(f"model {backend.name} ({backend.version}): {total} posts to score")
+    with tqdm(total=total, unit="post", disable=total == 0) as bar:
+        result = scoring.score_stale(
+            db.session,
+            backend=backend,
+            limit=limit,
+            batch_size=batch_size or scoring.DEFAULT_BATCH_SIZE,
+            include_fresh=rescore_all,
+            progress=bar.update,
+        )
+    click.echo(f"{result.scored} posts scored, {result.languages_detected} languages detected")
 
 
 @click.command("verify-draw", context_settings={"ignore_unknown_options": True})
@@ -150,6 +201,131 @@ def verify_draw(certificate: str, extra: tuple[str, ...]) -> None:
     from contests.cli_verify import main as verify
 
     sys.exit(verify([certificate, *extra]))
+
+
+@click.command("collect")
+@click.argument("source")
+@click.option("--max-pages", type=int, default=None, help="Stop after this many pages (the next run continues).")
+@click.option("--queue", is_flag=True, help="Queue the run for a worker instead of running it here.")
+@with_appcontext
+def collect(source: str, max_pages: int | None, queue: bool) -> None:
+    """Run a source's collector now (SOURCE: its id or name) and print what it stored."""
+    from ugc_hub.models import db
+    from ugc_hub.services.collection import LEASE_SECONDS, RetryLater, collect_source
+    from ugc_hub.services.sources import SourceError, find_source
+
+    try:
+        found = find_source(db.session, source)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    audit.record(db.session, actor=audit.CLI, action="source.collect", object_type="source", object_id=found.id)
+    db.session.commit()
+    if queue:
+        from ugc_hub.collect_tasks import collect_source_task
+
+        collect_source_task.delay(found.id)
+        click.echo(f"queued a run of source {found.id}")
+        return
+    retry_note = ""
+    try:
+        result = collect_source(
+            db.session,
+            found.id,
+            max_pages=max_pages,
+            lease_seconds=current_app.config.get("COLLECTOR_LEASE_SECONDS", LEASE_SECONDS),
+            trigger="cli",
+        )
+    except RetryLater as exc:
+        result = exc.result
+        retry_note = " (the scheduler will retry)"
+    if result.status == "already_running":
+        raise click.ClickException(f"source {found.id} is already being collected")
+    click.echo(
+        f"{result.status}: {result.pages} pages, {result.new} new, {result.updated} updated, "
+        f"{result.rejected} rejected{retry_note}"
+    )
+    if result.rate_limited_until is not None:
+        click.echo(f"rate limited until {result.rate_limited_until:%Y-%m-%d %H:%M:%S} UTC", err=True)
+    if result.error:
+        click.echo(f"error: {result.error}", err=True)
+    if result.status not in ("succeeded", "partial"):
+        sys.exit(2)
+
+
+@click.group("sources")
+def sources_group() -> None:
+    """Add and list the sources posts are collected from."""
+
+
+def _parse_settings(pairs: tuple[str, ...]) -> dict[str, object]:
+    """KEY=VALUE pairs; a key given several times becomes a list."""
+    settings: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--setting")
+        key = key.strip()
+        if key in settings:
+            previous = settings[key]
+            settings[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            settings[key] = value
+    return settings
+
+
+@sources_group.command("add")
+@click.argument("kind")
+@click.argument("name")
+@click.option("--setting", "settings", multiple=True, metavar="KEY=VALUE", help="A plugin setting; repeat for lists.")
+@click.option("--every", "schedule_seconds", type=int, default=3600, show_default=True, help="Seconds between runs.")
+@click.option("--workspace", default=None, help="Workspace slug (default: the first one).")
+@with_appcontext
+def add_source(kind: str, name: str, settings: tuple[str, ...], schedule_seconds: int, workspace: str | None) -> None:
+    """Add a source of collector KIND (see `ugc-hub sources kinds`) named NAME."""
+    from ugc_hub.models import db
+    from ugc_hub.services.sources import SourceError, create_source
+    from ugc_hub.services.workspaces import WorkspaceError, find_workspace
+
+    try:
+        target = find_workspace(db.session, workspace)
+        source = create_source(
+            db.session,
+            workspace_id=target.id,
+            kind=kind,
+            name=name,
+            settings=_parse_settings(settings),
+            schedule_seconds=schedule_seconds,
+            actor=audit.CLI,
+        )
+    except (SourceError, WorkspaceError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created source {source.id} ({source.kind}) {source.name}")
+
+
+@sources_group.command("list")
+@with_appcontext
+def list_sources_command() -> None:
+    """List every source with its status and schedule."""
+    from ugc_hub.models import db
+    from ugc_hub.services.sources import list_sources
+
+    for source in list_sources(db.session):
+        last = f"{source.last_run_at:%Y-%m-%d %H:%M}" if source.last_run_at else "never"
+        upcoming = f"{source.next_run_at:%Y-%m-%d %H:%M}" if source.next_run_at else "now"
+        line = f"{source.id}\t{source.kind}\t{source.name}\t{source.status}\tlast {last}\tnext {upcoming}"
+        if source.status_message:
+            line += f"\t{source.status_message}"
+        click.echo(line)
+
+
+@sources_group.command("kinds")
+@with_appcontext
+def list_kinds() -> None:
+    """List the collector kinds and whether each can run here."""
+    from collectors import registry
+
+    for status in registry.statuses(current_app.config):
+        click.echo(f"{status.key}\t{status.title}\t{'enabled' if status.enabled else status.reason}")
 
 
 def main() -> None:

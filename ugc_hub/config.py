@@ -67,7 +67,18 @@ def build_config(instance_path: Path) -> dict[str, Any]:
             "broker_connection_retry_on_startup": True,
             "task_always_eager": env_bool("CELERY_TASK_ALWAYS_EAGER", False),
             "beat_schedule_filename": str(instance_path / "celerybeat-schedule"),
+            "beat_schedule": {
+                "collectors.run-due-sources": {
+                    "task": "collectors.run_due_sources",
+                    "schedule": float(os.environ.get("COLLECTOR_SCAN_SECONDS", "60")),
+                },
+                "ideas.expire-overdue": {"task": "ideas.expire_overdue", "schedule": 3600.0},
+            },
         },
+        # How long a collector run may go without finishing a page before another run may take over.
+        "COLLECTOR_LEASE_SECONDS": float(os.environ.get("COLLECTOR_LEASE_SECONDS", "900")),
+        # Download post images to storage after each run (thumbnails, perceptual hashes); off by default.
+        "MEDIA_DOWNLOAD": env_bool("MEDIA_DOWNLOAD", False),
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -82,10 +93,35 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "fr"],
         "INBOX_PAGE_SIZE": 50,
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "UGC Hub <no-reply@localhost>"),
+        "MAIL_HOST": os.environ.get("MAIL_HOST", "127.0.0.1"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_STARTTLS": env_bool("MAIL_STARTTLS", False),
+        "SUPPORT_RATE_LIMIT": os.environ.get("SUPPORT_RATE_LIMIT", "30 per minute;300 per hour"),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "API_TITLE": "UGC Hub API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        **sentiment_settings(),
+    }
+
+
+def sentiment_settings() -> dict[str, Any]:
+    """The SENTIMENT_* keys (docs/sentiment.md); sentiment.SentimentConfig validates and converts them."""
+    return {
+        "SENTIMENT_BACKEND": os.environ.get("SENTIMENT_BACKEND", "default"),
+        "SENTIMENT_MODEL": os.environ.get("SENTIMENT_MODEL") or None,
+        "SENTIMENT_LABEL_MAP": os.environ.get("SENTIMENT_LABEL_MAP") or None,
+        "SENTIMENT_BATCH_SIZE": os.environ.get("SENTIMENT_BATCH_SIZE", 32),
+        "SENTIMENT_TORCH_THREADS": os.environ.get("SENTIMENT_TORCH_THREADS") or None,
+        "SENTIMENT_MAX_LENGTH": os.environ.get("SENTIMENT_MAX_LENGTH", 512),
+        "SENTIMENT_MIN_CONFIDENCE": os.environ.get("SENTIMENT_MIN_CONFIDENCE", 0.5),
+        "SENTIMENT_ALLOW_DOWNLOAD": env_bool("SENTIMENT_ALLOW_DOWNLOAD", False),
+        # Queue a scoring task after each ingestion commits; off, `ugc-hub sentiment score` catches up.
+        "SENTIMENT_ON_INGEST": env_bool("SENTIMENT_ON_INGEST", True),
     }

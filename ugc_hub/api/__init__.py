@@ -9,7 +9,7 @@ from ugc_hub.extensions import api
 
 
 def init_api(app: Flask) -> None:
-    from ugc_hub.api import posts, sources
+    from ugc_hub.api import ingest, posts, sources
 
     api.init_app(app)
     api.spec.components.security_scheme(
@@ -17,6 +17,7 @@ def init_api(app: Flask) -> None:
     )
     api.register_blueprint(posts.blp)
     api.register_blueprint(sources.blp)
+    api.register_blueprint(ingest.blp)
 
     @app.errorhandler(MethodNotAllowed)
     def method_not_allowed(exc: MethodNotAllowed) -> Response:

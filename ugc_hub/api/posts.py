@@ -10,7 +10,7 @@ from flask_smorest import Blueprint, abort
 from ugc_hub.api.auth import SECURITY, token_required
 from ugc_hub.api.schemas import ErrorSchema, PostDetailSchema, PostPageSchema, PostQuerySchema
 from ugc_hub.models import Post, db
-from ugc_hub.services.post_queries import PageMark, PostFilters, PostPage, list_posts
+from ugc_hub.services.post_queries import PageMark, PostFilters, PostPage, ScoreMark, list_posts
 
 blp = Blueprint("posts", __name__, url_prefix="/api/v1/posts", description="Collected posts")
 
@@ -25,7 +25,7 @@ class PostList(MethodView):
     @blp.doc(security=SECURITY)
     @token_required()
     def get(self, args: dict[str, Any]) -> PostPage:
-        """List posts with the inbox's filters, newest first (keyset pagination through next_cursor)."""
+        """List posts with the inbox's filters, newest first or by sentiment score (keyset pagination: pass next)."""
         filters = PostFilters(
             source_id=args.get("source"),
             status=args.get("status"),
@@ -34,12 +34,18 @@ class PostList(MethodView):
             date_from=args.get("date_from"),
             date_to=args.get("date_to"),
             q=args.get("q"),
+            sentiment=args.get("sentiment"),
         )
-        after = None
-        if "before" in args:
+        sort = args["sort"]
+        after: PageMark | ScoreMark | None = None
+        if sort == "newest" and "before" in args:
             # before alone means "posted at or before"; before_id breaks ties between equal times.
             after = PageMark(args["before"], args.get("before_id", 2**63 - 1))
-        return list_posts(db.session, filters, limit=args["limit"], after=after)
+        elif sort != "newest" and "after_score" in args:
+            # after_score alone means "from this score on", in the sort's direction.
+            default_id = -1 if sort == "most_negative" else 2**63 - 1
+            after = ScoreMark(args["after_score"], args.get("after_id", default_id))
+        return list_posts(db.session, filters, limit=args["limit"], after=after, sort=sort)
 
 
 @blp.route("/<int:post_id>")

@@ -7,7 +7,9 @@ from datetime import UTC
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, fields, validate
 
-from ugc_hub.models import MODERATION_STATUSES
+from ugc_hub.models import MODERATION_STATUSES, SENTIMENT_LABELS
+from ugc_hub.models.sentiment import language_origin
+from ugc_hub.services.post_queries import SORTS
 
 __all__ = ["ErrorSchema"]
 
@@ -27,6 +29,14 @@ class MediaSchema(Schema):
     storage_key = fields.String(allow_none=True)
 
 
+class SentimentSchema(Schema):
+    label = fields.String(validate=validate.OneOf(SENTIMENT_LABELS))
+    score = fields.Float(metadata={"description": "Polarity from -1 (negative) to 1 (positive)"})
+    model = fields.String()
+    model_version = fields.String(metadata={"description": "Scores from another version are rescored"})
+    scored_at = fields.DateTime()
+
+
 class PostSchema(Schema):
     id = fields.Integer()
     platform = fields.String()
@@ -41,6 +51,18 @@ class PostSchema(Schema):
     collected_at = fields.DateTime()
     metrics = fields.Dict(keys=fields.String(), values=fields.Integer())
     language = fields.String(allow_none=True)
+    language_origin = fields.Function(
+        lambda post: language_origin(post.language, post.sentiment.detected_language if post.sentiment else None),
+        allow_none=True,
+        # A Function field has no type of its own: say it, so the OpenAPI description stays exact.
+        metadata={
+            "type": "string",
+            "enum": ["platform", "detected", None],
+            "description": "Where language came from: the platform, or detected by the hub; null when unknown",
+        },
+    )
+
+    sentiment = fields.Nested(SentimentSchema, allow_none=True, metadata={"description": "null until scored"})
     rating = fields.Float(allow_none=True)
     moderation_status = fields.String()
     hashtags = fields.List(fields.String(), attribute="tags")
@@ -51,8 +73,10 @@ class PostDetailSchema(PostSchema):
 
 
 class PageMarkSchema(Schema):
-    before = fields.DateTime(metadata={"description": "posted_at of the last post of this page"})
-    before_id = fields.Integer(metadata={"description": "id of the last post of this page"})
+    before = fields.DateTime(metadata={"description": "posted_at of the last post of this page (sort=newest)"})
+    before_id = fields.Integer(metadata={"description": "id of the last post of this page (sort=newest)"})
+    after_score = fields.Float(metadata={"description": "score of the last post of this page (sorts by score)"})
+    after_id = fields.Integer(metadata={"description": "id of the last post of this page (sorts by score)"})
 
 
 class PostPageSchema(Schema):
@@ -72,11 +96,25 @@ class PostQuerySchema(Schema):
     date_from = fields.Date()
     date_to = fields.Date()
     q = fields.String(validate=validate.Length(max=200))
+    sentiment = fields.String(validate=validate.OneOf(SENTIMENT_LABELS))
+    sort = fields.String(
+        load_default="newest",
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "newest first, or by sentiment score (scored posts only)"},
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     before = fields.AwareDateTime(default_timezone=UTC, metadata={"description": "Keyset pagination: with before_id"})
     before_id = fields.Integer(
         validate=validate.Range(min=0, max=2**63 - 1),
         metadata={"description": "Used with before: the next page's posts have smaller ids"},
+    )
+    after_score = fields.Float(
+        validate=validate.Range(min=-1, max=1),
+        metadata={"description": "Keyset pagination for the sorts by score: with after_id"},
+    )
+    after_id = fields.Integer(
+        validate=validate.Range(min=0, max=2**63 - 1),
+        metadata={"description": "Used with after_score: breaks ties between equal scores"},
     )
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ugc_hub.models.base import JSONType, UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from ugc_hub.models.sentiment import PostSentiment
 
 MODERATION_STATUSES = ("new", "approved", "rejected", "removed")
 
@@ -66,6 +69,8 @@ class Post(db.Model):  # type: ignore[name-defined]
     hashtags: Mapped[list[PostHashtag]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Written by the scoring service only (one statement a batch), hence read-only here.
+    sentiment: Mapped[PostSentiment | None] = relationship(lazy="selectin", viewonly=True)
 
     @property
     def tags(self) -> list[str]:

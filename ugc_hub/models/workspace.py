@@ -45,3 +45,6 @@ class Source(db.Model):  # type: ignore[name-defined]
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # One run per source at a time: a run takes the lease with an atomic UPDATE and renews it per page.
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -13,8 +13,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from ugc_hub.domain.posts import MediaItem, NormalizedPost
-from ugc_hub.models import User, Workspace, db
+from ugc_hub.models import Campaign, User, Workspace, db
 from ugc_hub.services import audit
+from ugc_hub.services.ideas import create_campaign
 from ugc_hub.services.importer import record_to_post
 from ugc_hub.services.ingest import IngestResult, ingest_posts
 from ugc_hub.services.storage import Storage, storage_from_config
@@ -86,6 +87,8 @@ def load_demo(*, email: str, password: str | None) -> DemoResult:
     secret = _password(Path(current_app.instance_path), password)
     if session.scalar(select(User).where(User.email == email.casefold())) is None:
         create_user(session, email=email, password=secret, role="admin", name="Demo admin", actor=audit.CLI)
+    if session.scalar(select(Campaign).where(Campaign.workspace_id == workspace.id)) is None:
+        create_campaign(session, workspace_id=workspace.id, title="Your next product", actor=audit.CLI)
 
     storage = storage_from_config(current_app.config)
     posts = []

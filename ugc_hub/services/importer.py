@@ -52,6 +52,8 @@ class ImportReport:
     updated: int = 0
     bad_rows: list[BadRow] = field(default_factory=list)
     duplicates: list[tuple[int, int]] = field(default_factory=list)
+    # Ids of the posts stored or refreshed, in input order (what sentiment scoring is queued for).
+    post_ids: list[int] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -247,6 +249,7 @@ def import_file(
         session.commit()
         report.new += result.new
         report.updated += result.updated
+        report.post_ids.extend(result.post_ids)
         for rejection in result.rejections:
             report.bad_rows.append(BadRow(pending[rejection.index][0], rejection.reason))
         pending.clear()

@@ -11,11 +11,13 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, text
 from sqlalchemy.sql import Select
 
-from ugc_hub.models import Post, PostHashtag
+from ugc_hub.models import Post, PostHashtag, PostSentiment
 from ugc_hub.models.base import DbSession
 
 MAX_PAGE_SIZE = 200
 COUNT_CAP = 10_000
+# Orders of the list: newest first, or by sentiment score (scored posts only) either way.
+SORTS = ("newest", "most_negative", "most_positive")
 
 
 class BadCursor(ValueError):
@@ -32,6 +34,7 @@ class PostFilters:
     date_from: date | None = None
     date_to: date | None = None
     q: str | None = None
+    sentiment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,24 +46,42 @@ class PageMark:
 
 
 @dataclass(frozen=True)
+class ScoreMark:
+    """Where a page sorted by sentiment ended: the next page starts strictly after (score, id)."""
+
+    after_score: float
+    after_id: int
+
+
+@dataclass(frozen=True)
 class PostPage:
     items: list[Post]
-    next: PageMark | None
+    next: PageMark | ScoreMark | None
 
     @property
     def next_cursor(self) -> str | None:
         return encode_cursor(self.next) if self.next else None
 
 
-def encode_cursor(mark: PageMark) -> str:
+def encode_cursor(mark: PageMark | ScoreMark) -> str:
     """An opaque token for the inbox's "older posts" link."""
-    raw = f"{mark.before.astimezone(UTC).isoformat()}|{mark.before_id}".encode()
+    if isinstance(mark, ScoreMark):
+        # repr() of a float reads back to the very same float, so no post is skipped or repeated.
+        raw = f"s|{mark.after_score!r}|{mark.after_id}".encode()
+    else:
+        raw = f"{mark.before.astimezone(UTC).isoformat()}|{mark.before_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> PageMark:
+def decode_cursor(cursor: str) -> PageMark | ScoreMark:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw.startswith("s|"):
+            _, score, post_id = raw.split("|")
+            value = float(score)
+            if not -1.0 <= value <= 1.0:
+                raise ValueError("score out of range")
+            return ScoreMark(value, int(post_id))
         stamp, post_id = raw.rsplit("|", 1)
         at = datetime.fromisoformat(stamp)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
@@ -92,16 +113,22 @@ def _no_nul(value: str | None) -> str | None:
     return value.replace("\x00", "") if value else value
 
 
-def filtered(session: DbSession, filters: PostFilters) -> Select[Post]:
-    """SELECT posts matching the filters, without order or limit."""
+def filtered(session: DbSession, filters: PostFilters, *, scored_only: bool = False) -> Select[Post]:
+    """SELECT posts matching the filters, without order or limit (joined to their sentiment when
+    ``scored_only`` or a sentiment filter asks for it)."""
     filters = replace(
         filters,
         hashtag=_no_nul(filters.hashtag),
         language=_no_nul(filters.language),
         q=_no_nul(filters.q),
         status=_no_nul(filters.status),
+        sentiment=_no_nul(filters.sentiment),
     )
     stmt = select(Post)
+    if scored_only or filters.sentiment:
+        stmt = stmt.join(PostSentiment, PostSentiment.post_id == Post.id)
+    if filters.sentiment:
+        stmt = stmt.where(PostSentiment.label == filters.sentiment)
     if filters.workspace_id is not None:
         stmt = stmt.where(Post.workspace_id == filters.workspace_id)
     if filters.source_id is not None:
@@ -122,9 +149,23 @@ def filtered(session: DbSession, filters: PostFilters) -> Select[Post]:
     return stmt
 
 
-def list_posts(session: DbSession, filters: PostFilters, *, limit: int = 50, after: PageMark | None = None) -> PostPage:
-    """One page of posts, newest first; keyset pagination keeps every page as fast as the first."""
+def list_posts(
+    session: DbSession,
+    filters: PostFilters,
+    *,
+    limit: int = 50,
+    after: PageMark | ScoreMark | None = None,
+    sort: str = "newest",
+) -> PostPage:
+    """One page of posts, newest first or by sentiment score; keyset pagination keeps every page as
+    fast as the first. Raises BadCursor when ``after`` belongs to another sort."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {SORTS}, got {sort!r}")
     limit = max(1, min(limit, MAX_PAGE_SIZE))
+    if sort != "newest":
+        return _by_score(session, filters, limit=limit, after=after, ascending=sort == "most_negative")
+    if isinstance(after, ScoreMark):
+        raise BadCursor("this cursor belongs to a list sorted by sentiment")
     stmt = filtered(session, filters)
     if after is not None:
         at, post_id = after.before, after.before_id
@@ -135,8 +176,33 @@ def list_posts(session: DbSession, filters: PostFilters, *, limit: int = 50, aft
     return PostPage(items=items[:limit], next=PageMark(last.posted_at, last.id) if last else None)
 
 
-def count_posts(session: DbSession, filters: PostFilters, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """Count matches up to ``cap``; return (count, more_than_cap) so big inboxes stay fast."""
-    inner = filtered(session, filters).with_only_columns(Post.id).limit(cap + 1).subquery()
+def _by_score(
+    session: DbSession, filters: PostFilters, *, limit: int, after: PageMark | ScoreMark | None, ascending: bool
+) -> PostPage:
+    """A page of scored posts by score (ties by id, same direction), along ix_post_sentiments_score_post_id."""
+    if isinstance(after, PageMark):
+        raise BadCursor("this cursor belongs to a list sorted by date")
+    score, post_id = PostSentiment.score, PostSentiment.post_id
+    stmt = filtered(session, filters, scored_only=True)
+    if after is not None:
+        mark, mark_id = after.after_score, after.after_id
+        if ascending:
+            stmt = stmt.where(or_(score > mark, and_(score == mark, post_id > mark_id)))
+        else:
+            stmt = stmt.where(or_(score < mark, and_(score == mark, post_id < mark_id)))
+    order = (score.asc(), post_id.asc()) if ascending else (score.desc(), post_id.desc())
+    rows = session.execute(stmt.add_columns(score).order_by(*order).limit(limit + 1)).unique().all()
+    items = [row[0] for row in rows]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return PostPage(items=items[:limit], next=ScoreMark(last[1], last[0].id) if last else None)
+
+
+def count_posts(
+    session: DbSession, filters: PostFilters, cap: int = COUNT_CAP, *, sort: str = "newest"
+) -> tuple[int, bool]:
+    """Count matches up to ``cap``; return (count, more_than_cap) so big inboxes stay fast.
+    Sorting by score lists scored posts only, so it counts only those."""
+    scored_only = sort != "newest"
+    inner = filtered(session, filters, scored_only=scored_only).with_only_columns(Post.id).limit(cap + 1).subquery()
     count = session.scalar(select(func.count()).select_from(inner)) or 0
     return min(count, cap), count > cap

@@ -8,7 +8,8 @@ from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ugc_hub.models import MODERATION_STATUSES, ROLES
+from ugc_hub.models import MODERATION_STATUSES, ROLES, SENTIMENT_LABELS
+from ugc_hub.services.post_queries import SORTS
 
 
 def choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
@@ -26,6 +27,8 @@ class InboxFilters(FlaskForm):
     language = StringField("language", validators=[Optional(), Length(max=16)])
     date_from = DateField("date_from", validators=[Optional()])
     date_to = DateField("date_to", validators=[Optional()])
+    sentiment = SelectField("sentiment", choices=choices(("", ""), *((s, s) for s in SENTIMENT_LABELS)), default="")
+    sort = SelectField("sort", choices=choices(*((s, s) for s in SORTS)), default="newest")
 
 
 class ModerateForm(FlaskForm):

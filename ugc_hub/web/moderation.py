@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from ugc_hub.models import Post, Source, db
 from ugc_hub.services import moderation
-from ugc_hub.services.post_queries import BadCursor, PostFilters, count_posts, decode_cursor, list_posts
+from ugc_hub.services.post_queries import SORTS, BadCursor, PostFilters, count_posts, decode_cursor, list_posts
 from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.forms import InboxFilters, ModerateForm
 
@@ -29,6 +29,7 @@ def filters_from(form: InboxFilters) -> PostFilters:
         date_from=form.date_from.data,
         date_to=form.date_to.data,
         q=(form.q.data or "").strip() or None,
+        sentiment=form.sentiment.data or None,
     )
 
 
@@ -39,13 +40,14 @@ def inbox() -> str:
     if not form.validate():
         flash(_("Some filters were not understood and were ignored."), "error")
     filters = filters_from(form)
+    sort = form.sort.data if form.sort.data in SORTS else "newest"
     cursor = request.args.get("cursor")
     try:
         after = decode_cursor(cursor) if cursor else None
+        page = list_posts(db.session, filters, limit=current_app.config["INBOX_PAGE_SIZE"], after=after, sort=sort)
     except BadCursor:
         abort(400)
-    page = list_posts(db.session, filters, limit=current_app.config["INBOX_PAGE_SIZE"], after=after)
-    count, more = count_posts(db.session, filters)
+    count, more = count_posts(db.session, filters, sort=sort)
     sources = db.session.scalars(select(Source).order_by(Source.name)).all()
     args = {k: v for k, v in request.args.items() if k != "cursor"}
     return render_template(
@@ -95,12 +97,26 @@ def _back() -> str:
 
 
 def template_helpers() -> dict[str, Any]:
-    return {"status_label": status_label}
+    return {"status_label": status_label, "sentiment_label": sentiment_label, "sort_label": sort_label}
 
 
 def status_label(status: str) -> str:
     labels = {"new": _("new"), "approved": _("approved"), "rejected": _("rejected"), "removed": _("removed")}
     return labels.get(status, status)
+
+
+def sentiment_label(label: str) -> str:
+    labels = {"negative": _("negative"), "neutral": _("neutral"), "positive": _("positive")}
+    return labels.get(label, label)
+
+
+def sort_label(sort: str) -> str:
+    labels = {
+        "newest": _("newest first"),
+        "most_negative": _("most negative first"),
+        "most_positive": _("most positive first"),
+    }
+    return labels.get(sort, sort)
 
 
 @bp.get("/media/<path:key>")

@@ -1,0 +1,136 @@
+"""Friction themes: keyword rules, the weekly report and the /insights dashboard."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.test_ingest import make_post
+from ugc_hub.domain.friction import match_themes, theme_table
+from ugc_hub.models import PostSentiment, db
+from ugc_hub.models.base import utcnow
+from ugc_hub.services.friction import friction_report
+from ugc_hub.services.ingest import ingest_posts
+
+
+def themes_of(text: str) -> dict[str, tuple[str, ...]]:
+    return {match.theme: match.words for match in match_themes(text)}
+
+
+def test_keywords_match_whole_words_in_french_and_english() -> None:
+    assert themes_of("Livraison en retard, aucun suivi du colis") == {
+        "delivery": ("livraison", "retard", "suivi", "colis")
+    }
+    assert themes_of("The parcel arrived LATE and the zip broke") == {
+        "delivery": ("parcel", "late"),
+        "quality": ("broke",),
+    }
+    assert themes_of("Le SAV ne répond pas, taille trop petite") == {
+        "customer_service": ("sav", "répond"),
+        "size_fit": ("taille", "trop petite"),
+    }
+    # Whole words only: chocolate is not late, a website is not a site twice, a fitness tracker has no fit.
+    assert themes_of("Chocolate lovers, fitness fans") == {}
+    assert themes_of("The website is down") == {"website_app": ("website",)}
+    assert themes_of("L’appli plante") == {"website_app": ("appli", "plante")}
+    assert themes_of("") == {}
+    brand = theme_table({"sustainability": ["plasti*", "emballage*"], "price": ["soldes"]})
+    found = {m.theme: m.words for m in match_themes("Trop de plastique, et pas de soldes", themes=brand)}
+    assert found == {"price": ("soldes",), "sustainability": ("plastique",)}
+
+
+def seed_negative(workspace: Any) -> dict[str, int]:
+    """Negative posts about delivery (growing) and price (shrinking), one positive, one without theme."""
+    now = utcnow()
+    this_week = now - timedelta(hours=1)
+    earlier = now - timedelta(weeks=5)
+    specs = [
+        ("d1", "Livraison en retard, colis abîmé", "fr", this_week, -0.9, "negative"),
+        ("d2", "Delivery took forever, no tracking", "en", this_week, -0.7, "negative"),
+        ("d3", "Parcel lost, delivery late again", "en", now - timedelta(weeks=2), -0.8, "negative"),
+        ("d4", "Still waiting for my delivery", "en", earlier, -0.6, "negative"),
+        ("p1", "Way too expensive for what it is", "en", earlier, -0.6, "negative"),
+        ("p2", "Prix trop cher", "fr", earlier, -0.7, "negative"),
+        ("p3", "The price doubled", "en", now - timedelta(weeks=1), -0.5, "negative"),
+        ("x1", "Meh.", "en", this_week, -0.4, "negative"),
+        ("ok", "Fast delivery, love it", "en", this_week, 0.9, "positive"),
+    ]
+    posts = [
+        make_post(n, platform_id=key, text=text, language=lang, posted_at=at)
+        for n, (key, text, lang, at, *_) in enumerate(specs)
+    ]
+    ids = dict(
+        zip([s[0] for s in specs], ingest_posts(db.session, posts, workspace_id=workspace.id).post_ids, strict=True)
+    )
+    for key, *_, score, label in specs:
+        db.session.add(
+            PostSentiment(post_id=ids[key], label=label, score=score, model="m", model_version="m@1", scored_at=now)
+        )
+    db.session.commit()
+    return ids
+
+
+def test_report_counts_weeks_periods_keywords_and_examples(app: Flask, workspace: Any) -> None:
+    ids = seed_negative(workspace)
+    report = friction_report(db.session, today=utcnow().date(), weeks=8, period_weeks=4, examples=2)
+    assert report.negative_posts == 8 and report.unthemed == 1
+    assert [theme.key for theme in report.themes][:2] == ["delivery", "price"]
+    delivery = report.themes[0]
+    assert (delivery.current, delivery.previous, delivery.total) == (3, 1, 4)
+    assert delivery.change == 2.0
+    assert delivery.weekly[-1] == 2 and sum(delivery.weekly) == 4
+    assert delivery.keywords["fr"] == ("colis", "livraison", "retard") or set(delivery.keywords["fr"]) == {
+        "colis",
+        "livraison",
+        "retard",
+    }
+    assert "delivery" in delivery.keywords["en"]
+    assert [example.post_id for example in delivery.examples] == [ids["d1"], ids["d3"]]  # 3 words each, by score
+    price = next(theme for theme in report.themes if theme.key == "price")
+    assert (price.current, price.previous) == (1, 2) and price.change == -0.5
+    scored, negative = report.weekly_sentiment[-1]
+    assert (scored, negative) == (4, 3)
+
+
+def test_dashboard_page_is_server_rendered_svg_without_inline_script_or_style(
+    auth: Any, client: Any, workspace: Any
+) -> None:
+    ids = seed_negative(workspace)
+    auth.as_role("viewer")
+    response = client.get("/insights/")
+    assert response.status_code == 200
+    html = response.text
+    assert re.findall(r'data-theme="(\w+)"', html)[:2] == ["delivery", "price"]
+    assert "<svg" in html and "+200% vs the previous 4 weeks" in html
+    assert f'data-post-id="{ids["d3"]}"' in html and "livraison" in html
+    assert " style=" not in html and "<style" not in html
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/hub.js" defer>']
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "").replace("http://localhost", "")
+    assert 'class="card theme alert" data-theme="delivery"' in html  # +200 % with 3 posts: an alert
+    assert 'class="card theme" data-theme="price"' in html
+    assert "Growing fast: Delivery." in html
+    for query in ("weeks=9999", "until=0001-01-01", "until=nonsense", "until=9999-12-31"):
+        assert client.get(f"/insights/?{query}").status_code == 200
+    past = client.get("/insights/?until=2020-01-01").text
+    assert "data-theme=" not in past and "No negative post in this period" in past
+
+
+@pytest.mark.slow
+def test_demo_data_scored_by_the_default_model_shows_friction_themes(auth: Any, client: Any, app: Flask) -> None:
+    from ugc_hub.services import scoring
+    from ugc_hub.services.demo import load_demo
+
+    load_demo(email="demo@example.com", password="demo password 123")
+    backend = scoring.backend_for({"SENTIMENT_BACKEND": "default"})
+    scoring.score_stale(db.session, backend=backend)
+    # The demo is dated early November 2026: build the report for the week after it.
+    report = friction_report(db.session, today=datetime(2026, 11, 12, tzinfo=UTC).date(), weeks=4)
+    assert report.themes, "no friction theme found in the demo data"
+    top = report.themes[0]
+    assert top.keywords and top.examples
+    auth.as_role("viewer")
+    assert client.get("/insights/?weeks=52").status_code == 200
