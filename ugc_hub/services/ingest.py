@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ugc_hub.domain.posts import NormalizedPost, extract_hashtags
+from ugc_hub.domain.posts import MediaItem, NormalizedPost, extract_hashtags
 from ugc_hub.models import Author, Post, PostHashtag
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.services.validation import problems
@@ -106,6 +106,15 @@ def _upsert_authors(session: DbSession, posts: Sequence[NormalizedPost]) -> dict
     return ids
 
 
+def _media_dict(media: MediaItem) -> dict[str, str]:
+    item = {"url": media.url, "type": media.type}
+    if media.alt is not None:
+        item["alt"] = media.alt
+    if media.storage_key is not None:
+        item["storage_key"] = media.storage_key
+    return item
+
+
 def _post_row(
     post: NormalizedPost, *, workspace_id: int, source_id: int | None, author_id: int | None, now: datetime
 ) -> dict[str, Any]:
@@ -117,7 +126,7 @@ def _post_row(
         "author_id": author_id,
         "title": post.title,
         "text": post.text,
-        "media": [{k: v for k, v in asdict(m).items() if v is not None} for m in post.media],
+        "media": [_media_dict(m) for m in post.media],
         "permalink": post.permalink,
         "posted_at": post.posted_at or now,
         "collected_at": now,
@@ -200,7 +209,16 @@ def ingest_batch(
         for key, post in valid.items()
         for tag in extract_hashtags(f"{post.title or ''} {post.text}")
     ]
-    if tag_rows:
+    if tag_rows and session.get_bind().dialect.name == "postgresql":
+        # One statement over two arrays instead of thousands of single-row inserts.
+        session.execute(
+            text(
+                "INSERT INTO post_hashtags (post_id, tag) SELECT * FROM unnest(CAST(:ids AS integer[]), "
+                "CAST(:tags AS varchar[])) ON CONFLICT DO NOTHING"
+            ),
+            {"ids": [row["post_id"] for row in tag_rows], "tags": [row["tag"] for row in tag_rows]},
+        )
+    elif tag_rows:
         session.execute(insert(PostHashtag).on_conflict_do_nothing(), tag_rows)
 
     result.new += len(keys) - len(existing)
