@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_app, running
+from tests.support.hub import wait_for
 from tests.support.servers import free_port
-from tests.test_e2e_browser import wait_for
 from tests.test_ingest import make_post
 from ugc_hub.models import Source, db
 from ugc_hub.services.audit import CLI

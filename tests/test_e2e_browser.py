@@ -5,56 +5,23 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.servers import CHROMIUM_ARGS, chromium_executable, free_port
+from tests.support import hub
+from tests.support.servers import CHROMIUM_ARGS, chromium_executable
 
 pytestmark = pytest.mark.browser
 PASSWORD = "e2e demo password"
 
 
-def wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer in {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def demo_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`ugc-hub demo` then `ugc-hub serve`, exactly as scripts/demo runs them, on embedded defaults."""
-    folder = tmp_path_factory.mktemp("demo")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "STORAGE_URL")}
-    env |= {"UGC_HUB_INSTANCE": str(folder / "instance"), "UGC_HUB_SECURE_COOKIES": "0"}
-    cli = [sys.executable, "-m", "ugc_hub.cli"]
-    subprocess.run([*cli, "demo", "--password", PASSWORD], env=env, check=True, capture_output=True, timeout=120)
-    port = free_port()
-    log = (folder / "server.log").open("w")
-    server = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
+    yield from hub.demo_hub(tmp_path_factory.mktemp("demo"), PASSWORD)
 
 
 @pytest.fixture

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.servers import CHROMIUM_ARGS, chromium_executable, free_port
-from tests.test_e2e_browser import wait_for
+from tests.support import hub
+from tests.support.servers import CHROMIUM_ARGS, chromium_executable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "insights demo password"
@@ -20,28 +17,7 @@ PASSWORD = "insights demo password"
 def scored_demo_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`ugc-hub demo`, `ugc-hub sentiment score` with the offline default model, then `ugc-hub serve`."""
     folder = tmp_path_factory.mktemp("insights-demo")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "STORAGE_URL")}
-    env |= {"UGC_HUB_INSTANCE": str(folder / "instance"), "UGC_HUB_SECURE_COOKIES": "0", "SENTIMENT_ON_INGEST": "0"}
-    cli = [sys.executable, "-m", "ugc_hub.cli"]
-    subprocess.run([*cli, "demo", "--password", PASSWORD], env=env, check=True, capture_output=True, timeout=120)
-    scored = subprocess.run([*cli, "sentiment", "score"], env=env, check=True, capture_output=True, timeout=300)
-    assert b"posts scored" in scored.stdout
-    port = free_port()
-    log = (folder / "server.log").open("w")
-    server = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
+    yield from hub.demo_hub(folder, PASSWORD, [["sentiment", "score"]], SENTIMENT_ON_INGEST="0")
 
 
 def test_friction_dashboard_shows_themes_keywords_and_examples(scored_demo_hub: str) -> None:

@@ -53,6 +53,10 @@ def collect_source_task(
         raise self.retry(
             countdown=backoff_seconds(retries, base=60), kwargs={"source_id": source_id, "trigger": trigger}
         )
+    if result.new and current_app.config.get("SENTIMENT_ON_INGEST", True):
+        from ugc_hub.tasks import score_stale_posts
+
+        score_stale_posts.delay()  # the run's pages are committed: the worker will find them
     if result.new and result.run_id is not None and current_app.config.get("MEDIA_DOWNLOAD"):
         download_media_task.delay(result.run_id)
     return {"status": result.status, "run_id": result.run_id, "new": result.new, "pages": result.pages}

@@ -76,3 +76,11 @@ def enqueue_scoring(post_ids: Sequence[int]) -> bool:
         log.warning("sentiment scoring not queued for %d posts: broker unreachable", len(ids), exc_info=True)
         return False
     return True
+
+
+@shared_task(name="sentiment.score_stale", acks_late=True)
+def score_stale_posts(limit: int = 5000) -> dict[str, int]:
+    """Score posts not yet scored by the configured model (after a collector run, or to catch up)."""
+    backend = scoring.backend_for(current_app.config)
+    result = scoring.score_stale(db.session, backend=backend, limit=limit)
+    return {"scored": result.scored, "languages_detected": result.languages_detected}

@@ -16,6 +16,7 @@ from ugc_hub.models import db
 from ugc_hub.services.audit import Actor
 from ugc_hub.services.webhook import MAX_RECORDS, RecordsReport, ingest_records
 from ugc_hub.services.workspaces import WorkspaceError, find_workspace
+from ugc_hub.tasks import enqueue_scoring
 
 blp = Blueprint("ingest", __name__, url_prefix="/api/v1/ingest", description="Push posts into the hub")
 
@@ -121,7 +122,9 @@ class Ingest(MethodView):
                 item_errors[index] = {str(k): [str(m) for m in _messages(v)] for k, v in _as_dict(exc.messages)}
         user = g.api_user
         actor = Actor(type="token", id=user.id, label=f"API: {user.email}")
-        return ingest_records(db.session, body, workspace_id=workspace.id, actor=actor, item_errors=item_errors)
+        report = ingest_records(db.session, body, workspace_id=workspace.id, actor=actor, item_errors=item_errors)
+        enqueue_scoring(report.post_ids)  # after ingest_records committed
+        return report
 
 
 def _as_dict(messages: Any) -> list[tuple[Any, Any]]:

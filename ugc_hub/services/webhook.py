@@ -29,6 +29,7 @@ class RecordsReport:
     new: int = 0
     updated: int = 0
     errors: list[ItemError] = field(default_factory=list)
+    post_ids: list[int] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -73,6 +74,7 @@ def ingest_records(
         report.errors.append(ItemError(index, rejection.platform_id, {"_record": [rejection.reason]}))
     report.errors.sort(key=lambda error: error.index)
     report.new, report.updated = result.new, result.updated
+    report.post_ids = list(result.post_ids)
     audit.record(
         session,
         actor=actor,
