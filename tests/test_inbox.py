@@ -119,3 +119,12 @@ def test_french_interface_per_user(auth: Any, client: Any, workspace: Any) -> No
 def test_browser_language_is_used_before_choosing(client: Any) -> None:
     html = client.get("/login", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).text
     assert "Se connecter" in html
+
+
+def test_errors_are_pages_for_people_and_json_for_the_api(auth: Any, client: Any) -> None:
+    auth.as_role("viewer")
+    page = client.get("/inbox/posts/999999")
+    assert page.status_code == 404
+    assert page.mimetype == "text/html" and "404 · Not Found" in page.text
+    api = client.get("/api/v1/posts/1")
+    assert api.status_code == 401 and api.mimetype == "application/json"

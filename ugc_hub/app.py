@@ -69,10 +69,25 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     init_api(app)
+    _html_errors_outside_the_api(app)
     # The API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
     for name in ("posts", "sources", "ingest", "api-docs"):
         if name in app.blueprints:
             csrf.exempt(app.blueprints[name])
+
+
+def _html_errors_outside_the_api(app: Flask) -> None:
+    """flask-smorest answers every HTTP error in JSON; people on the staff and public pages get a page."""
+    from flask import render_template
+    from werkzeug.exceptions import HTTPException
+
+    from ugc_hub.extensions import api
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            return api.handle_http_exception(error)
+        return render_template("error.html", error=error), error.code or 500
 
 
 def _register_blueprints(app: Flask) -> None:
