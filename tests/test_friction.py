@@ -12,7 +12,6 @@ from flask import Flask
 from tests.test_ingest import make_post
 from ugc_hub.domain.friction import match_themes, theme_table
 from ugc_hub.models import PostSentiment, db
-from ugc_hub.models.base import utcnow
 from ugc_hub.services.friction import friction_report
 from ugc_hub.services.ingest import ingest_posts
 
@@ -43,9 +42,13 @@ def test_keywords_match_whole_words_in_french_and_english() -> None:
     assert found == {"price": ("soldes",), "sustainability": ("plastique",)}
 
 
+# A Wednesday noon: "an hour ago" and "this week" must not straddle a Monday whatever day the suite runs.
+ANCHOR = datetime(2026, 11, 18, 12, tzinfo=UTC)
+
+
 def seed_negative(workspace: Any) -> dict[str, int]:
     """Negative posts about delivery (growing) and price (shrinking), one positive, one without theme."""
-    now = utcnow()
+    now = ANCHOR
     this_week = now - timedelta(hours=1)
     earlier = now - timedelta(weeks=5)
     specs = [
@@ -76,7 +79,7 @@ def seed_negative(workspace: Any) -> dict[str, int]:
 
 def test_report_counts_weeks_periods_keywords_and_examples(app: Flask, workspace: Any) -> None:
     ids = seed_negative(workspace)
-    report = friction_report(db.session, today=utcnow().date(), weeks=8, period_weeks=4, examples=2)
+    report = friction_report(db.session, today=ANCHOR.date(), weeks=8, period_weeks=4, examples=2)
     assert report.negative_posts == 8 and report.unthemed == 1
     assert [theme.key for theme in report.themes][:2] == ["delivery", "price"]
     delivery = report.themes[0]
