@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select
 
-from benchmarks.support import on_postgres
+from benchmarks.support import fresh_app, on_postgres
 from collectors.base import Page
 from collectors.reddit.search import RedditSearchCollector
 from ugc_hub.domain.posts import NormalizedPost
@@ -59,22 +59,6 @@ def settings_for(fake: dict[str, Any], page_size: int) -> dict[str, Any]:
         "short_url": fake["url"],
         "timeout": 30,
     }
-
-
-def fresh_app(url: str, instance: Path) -> Any:
-    from flask_migrate import upgrade
-
-    from ugc_hub.app import create_app
-    from ugc_hub.models import db
-    from ugc_hub.services.audit import CLI
-    from ugc_hub.services.workspaces import create_workspace
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_URL": str(instance / "storage")})
-    with app.app_context():
-        upgrade()
-        create_workspace(db.session, name="Bench", actor=CLI)
-        db.engine.dispose()
-    return app
 
 
 def fetch_and_map(settings: dict[str, Any]) -> tuple[list[list[NormalizedPost]], float, int]:

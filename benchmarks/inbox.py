@@ -18,8 +18,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.ingest import fresh_app, make_posts
-from benchmarks.support import on_postgres
+from benchmarks.ingest import make_posts
+from benchmarks.support import fresh_app, on_postgres
 from ugc_hub.services.post_queries import PageMark, encode_cursor
 
 QUERIES = {

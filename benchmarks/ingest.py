@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text
 
-from benchmarks.support import on_postgres
+from benchmarks.support import fresh_app, on_postgres
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -61,22 +61,6 @@ RAW_INSERT = (
     "INSERT INTO posts (workspace_id, platform, platform_id, text, media, permalink, posted_at, collected_at,"
     " updated_at, metrics, language, raw, moderation_status) VALUES ({})"
 )
-
-
-def fresh_app(url: str, instance: Path) -> Any:
-    from flask_migrate import upgrade
-
-    from ugc_hub.app import create_app
-    from ugc_hub.models import db
-    from ugc_hub.services.audit import CLI
-    from ugc_hub.services.workspaces import create_workspace
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_URL": str(instance / "storage")})
-    with app.app_context():
-        upgrade()
-        create_workspace(db.session, name="Bench", actor=CLI)
-        db.engine.dispose()
-    return app
 
 
 def measure(label: str, url_for: Any, posts: list[NormalizedPost], batch: int, instance: Path) -> None:

@@ -20,3 +20,19 @@ def on_postgres(base: Path, run: Callable[[Any], None]) -> None:
         run(server)
     finally:
         server.stop()
+
+
+def fresh_app(url: str, instance: Path) -> Any:
+    from flask_migrate import upgrade
+
+    from ugc_hub.app import create_app
+    from ugc_hub.models import db
+    from ugc_hub.services.audit import CLI
+    from ugc_hub.services.workspaces import create_workspace
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_URL": str(instance / "storage")})
+    with app.app_context():
+        upgrade()
+        create_workspace(db.session, name="Bench", actor=CLI)
+        db.engine.dispose()
+    return app

@@ -24,8 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
 
-from benchmarks.ingest import fresh_app
-from benchmarks.support import on_postgres
+from benchmarks.support import fresh_app, on_postgres
 from tests.support.servers import free_port
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,8 +127,15 @@ def test_dashboard_page_is_server_rendered_svg_without_inline_script_or_style(
 def test_demo_data_scored_by_the_default_model_shows_friction_themes(auth: Any, client: Any, app: Flask) -> None:
     from ugc_hub.services import scoring
     from ugc_hub.services.demo import load_demo
+    from ugc_hub.services.storage import storage_from_config
 
-    load_demo(email="demo@example.com", password="demo password 123")
+    load_demo(
+        db.session,
+        email="demo@example.com",
+        password="demo password 123",
+        instance_path=Path(app.instance_path),
+        storage=storage_from_config(app.config),
+    )
     backend = scoring.backend_for({"SENTIMENT_BACKEND": "default"})
     scoring.score_stale(db.session, backend=backend)
     # The demo is dated early November 2026: build the report for the week after it.

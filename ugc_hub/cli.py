@@ -145,9 +145,20 @@ def serve(host: str, port: int, workers: int) -> None:
 @with_appcontext
 def demo(email: str, password: str | None) -> None:
     """Migrate the database and load the demo workspace, posts and a demo admin (idempotent)."""
-    from ugc_hub.services.demo import load_demo
+    from flask_migrate import upgrade
 
-    result = load_demo(email=email, password=password)
+    from ugc_hub.models import db
+    from ugc_hub.services.demo import load_demo
+    from ugc_hub.services.storage import storage_from_config
+
+    upgrade()
+    result = load_demo(
+        db.session,
+        email=email,
+        password=password,
+        instance_path=Path(current_app.instance_path),
+        storage=storage_from_config(current_app.config),
+    )
     _queue_scoring(result.posts.post_ids)
     click.echo(result.summary())
 

@@ -9,16 +9,16 @@ import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from ugc_hub.domain.posts import MediaItem, NormalizedPost
-from ugc_hub.models import Campaign, User, Workspace, db
+from ugc_hub.models import Campaign, User, Workspace
+from ugc_hub.models.base import DbSession
 from ugc_hub.services import audit
 from ugc_hub.services.ideas import create_campaign
 from ugc_hub.services.importer import record_to_post
 from ugc_hub.services.ingest import IngestResult, ingest_posts
-from ugc_hub.services.storage import Storage, storage_from_config
+from ugc_hub.services.storage import Storage
 from ugc_hub.services.users import create_user
 from ugc_hub.services.workspaces import create_workspace
 
@@ -66,12 +66,10 @@ def _password(instance_path: Path, given: str | None) -> str:
     return password
 
 
-def load_demo(*, email: str, password: str | None) -> DemoResult:
-    """Upgrade the schema, then add what is missing; running it twice changes nothing."""
-    from flask_migrate import upgrade
-
-    upgrade()
-    session = db.session
+def load_demo(
+    session: DbSession, *, email: str, password: str | None, instance_path: Path, storage: Storage
+) -> DemoResult:
+    """Add what is missing of the demo brand (on a migrated schema); running it twice changes nothing."""
     workspace = session.scalar(select(Workspace).where(Workspace.slug == "lumen-outdoor"))
     if workspace is None:
         workspace = create_workspace(
@@ -84,13 +82,12 @@ def load_demo(*, email: str, password: str | None) -> DemoResult:
             handles={"instagram": "lumen.outdoor", "reddit": "LumenOutdoor"},
             languages=["en", "fr"],
         )
-    secret = _password(Path(current_app.instance_path), password)
+    secret = _password(instance_path, password)
     if session.scalar(select(User).where(User.email == email.casefold())) is None:
         create_user(session, email=email, password=secret, role="admin", name="Demo admin", actor=audit.CLI)
     if session.scalar(select(Campaign).where(Campaign.workspace_id == workspace.id)) is None:
         create_campaign(session, workspace_id=workspace.id, title="Your next product", actor=audit.CLI)
 
-    storage = storage_from_config(current_app.config)
     posts = []
     for line in DEMO_FILE.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
