@@ -6,12 +6,14 @@ from ugc_hub.models.collection import RUN_STATUSES, AccountLease, CollectorRun
 from ugc_hub.models.ideas import Campaign, Customer, Idea, IdeaMilestone, LoginLink, OutboxMessage, Support
 from ugc_hub.models.media import MediaAsset
 from ugc_hub.models.post import MODERATION_STATUSES, Author, Post, PostHashtag
+from ugc_hub.models.rights import RIGHTS_STATES, PostRights
 from ugc_hub.models.sentiment import SENTIMENT_LABELS, PostSentiment
 from ugc_hub.models.staff import ROLES, ApiToken, User
 from ugc_hub.models.workspace import Source, Workspace
 
 __all__ = [
     "MODERATION_STATUSES",
+    "RIGHTS_STATES",
     "ROLES",
     "RUN_STATUSES",
     "SENTIMENT_LABELS",
@@ -29,6 +31,7 @@ __all__ = [
     "OutboxMessage",
     "Post",
     "PostHashtag",
+    "PostRights",
     "PostSentiment",
     "Source",
     "Support",

@@ -1,0 +1,80 @@
+"""The public gate: the domain rule and its SQL twin agree on every combination of facts, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete
+
+from tests.test_ingest import make_post
+from ugc_hub.domain.publication import PublicationFacts, may_show
+from ugc_hub.models import MODERATION_STATUSES, RIGHTS_STATES, Post, PostRights, db
+from ugc_hub.services import publication
+from ugc_hub.services.ingest import ingest_posts
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+# Instants around NOW, including NOW itself, so both edges of the licence window are exercised.
+instants = st.sampled_from([None, *(NOW + timedelta(seconds=s) for s in (-86400, -1, 0, 1, 86400))])
+facts = st.builds(
+    PublicationFacts,
+    moderation_status=st.sampled_from(MODERATION_STATUSES),
+    has_author=st.booleans(),
+    rights_state=st.sampled_from([None, *RIGHTS_STATES]),
+    licence_start=instants,
+    licence_end=instants,
+)
+
+
+def test_the_rule_shows_only_an_approved_credited_post_inside_its_granted_window() -> None:
+    shown = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None)
+    assert may_show(shown, NOW)
+    assert not may_show(PublicationFacts("new", True, "granted", NOW - timedelta(days=1), None), NOW)
+    assert not may_show(PublicationFacts("approved", False, "granted", NOW - timedelta(days=1), None), NOW)
+    assert not may_show(PublicationFacts("approved", True, "revoked", NOW - timedelta(days=1), None), NOW)
+    assert not may_show(PublicationFacts("approved", True, "granted", NOW + timedelta(seconds=1), None), NOW)
+    assert not may_show(PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), NOW), NOW)
+    assert not may_show(PublicationFacts("approved", True, None, None, None), NOW)
+
+
+def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
+    ingest_posts(db.session, [make_post(n) for n in range(8)], workspace_id=workspace.id)
+    post_ids = [p.id for p in db.session.query(Post).order_by(Post.id)]
+    authors = {p.id: p.author_id for p in db.session.query(Post)}
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(facts, min_size=len(post_ids), max_size=len(post_ids)))
+    def agree(all_facts: list[PublicationFacts]) -> None:
+        db.session.execute(delete(PostRights))
+        for post_id, f in zip(post_ids, all_facts, strict=True):
+            post = db.session.get(Post, post_id)
+            assert post is not None
+            post.moderation_status = f.moderation_status
+            post.author_id = authors[post_id] if f.has_author else None
+            if f.rights_state is not None:
+                db.session.add(
+                    PostRights(
+                        post_id=post_id, state=f.rights_state, licence_start=f.licence_start, licence_end=f.licence_end
+                    )
+                )
+        db.session.commit()
+        expected = {pid for pid, f in zip(post_ids, all_facts, strict=True) if may_show(f, NOW)}
+        listed = {p.id for p in publication.public_posts(db.session, NOW, workspace_id=workspace.id)}
+        assert listed == expected
+        assert {pid for pid in post_ids if publication.is_shown(db.session, pid, NOW)} == expected
+
+    agree()
+
+
+def test_public_records_carry_the_author_credit(workspace: Any) -> None:
+    ingest_posts(db.session, [make_post(1)], workspace_id=workspace.id)
+    post = db.session.query(Post).one()
+    post.moderation_status = "approved"
+    db.session.add(PostRights(post_id=post.id, state="granted", licence_start=NOW - timedelta(days=1)))
+    db.session.commit()
+    [shown] = publication.public_posts(db.session, NOW)
+    assert shown.credit == "@user1"
+    assert shown.permalink == "https://www.instagram.com/p/sc1/"
+    assert publication.public_posts(db.session, NOW - timedelta(days=2)) == []

@@ -1,0 +1,38 @@
+"""The one rule that decides whether a post may be shown to the public.
+
+Every public surface (gallery API and snapshots, embeds, oEmbed, contest pages) asks this rule, through
+the SQL mirror in ``ugc_hub.services.publication``; a property test keeps the two in agreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+GRANTED = "granted"
+
+
+@dataclass(frozen=True)
+class PublicationFacts:
+    """What the rule needs to know about one post."""
+
+    moderation_status: str
+    has_author: bool
+    rights_state: str | None
+    licence_start: datetime | None
+    licence_end: datetime | None
+
+
+def may_show(facts: PublicationFacts, now: datetime) -> bool:
+    """Approved by a moderator, credited to a known author, and inside a granted, unrevoked licence window.
+
+    A post without an author cannot carry its "@author" credit, so it is never shown.
+    """
+    return (
+        facts.moderation_status == "approved"
+        and facts.has_author
+        and facts.rights_state == GRANTED
+        and facts.licence_start is not None
+        and facts.licence_start <= now
+        and (facts.licence_end is None or now < facts.licence_end)
+    )
