@@ -78,3 +78,20 @@ def test_public_records_carry_the_author_credit(workspace: Any) -> None:
     assert shown.credit == "@user1"
     assert shown.permalink == "https://www.instagram.com/p/sc1/"
     assert publication.public_posts(db.session, NOW - timedelta(days=2)) == []
+
+
+def test_moderation_announces_the_posts_whose_visibility_may_change(workspace: Any) -> None:
+    from ugc_hub.services.audit import CLI
+    from ugc_hub.services.moderation import moderate
+
+    ingest_posts(db.session, [make_post(n) for n in range(3)], workspace_id=workspace.id)
+    ids = sorted(p.id for p in db.session.query(Post))
+    heard: list[list[int]] = []
+
+    def listener(sender: object, post_ids: list[int]) -> None:
+        heard.append(sorted(post_ids))
+
+    with publication.visibility_changed.connected_to(listener):
+        moderate(db.session, post_ids=ids[:2], status="approved", actor=CLI)
+        moderate(db.session, post_ids=ids[:2], status="approved", actor=CLI)
+    assert heard == [ids[:2]]

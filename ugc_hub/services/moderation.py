@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ugc_hub.models import MODERATION_STATUSES, Post
 from ugc_hub.models.base import DbSession, utcnow
-from ugc_hub.services import audit
+from ugc_hub.services import audit, publication
 
 
 class ModerationError(ValueError):
@@ -21,7 +21,7 @@ def moderate(session: DbSession, *, post_ids: Sequence[int], status: str, actor:
         raise ModerationError(f"status must be one of {', '.join(MODERATION_STATUSES)}")
     if not post_ids:
         return 0
-    changed = 0
+    changed: list[int] = []
     now = utcnow()
     for post in session.scalars(select(Post).where(Post.id.in_(list(post_ids)))):
         if post.moderation_status == status:
@@ -39,6 +39,7 @@ def moderate(session: DbSession, *, post_ids: Sequence[int], status: str, actor:
             before={"moderation_status": before},
             after={"moderation_status": status},
         )
-        changed += 1
+        changed.append(post.id)
     session.commit()
-    return changed
+    publication.announce_change(changed)
+    return len(changed)

@@ -12,12 +12,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.sql import Select
 
 from ugc_hub.domain.publication import GRANTED, PublicationFacts, may_show
 from ugc_hub.models import Author, Post, PostRights
 from ugc_hub.models.base import DbSession
+
+_signals = Namespace()
+# Sent after a commit that may change what the gate lets through (moderation, rights, erasure), with
+# ``post_ids``; published snapshots (the gallery) subscribe and rebuild what contains those posts.
+visibility_changed = _signals.signal("visibility-changed")
+
+
+def announce_change(post_ids: Sequence[int]) -> None:
+    """Tell subscribers that these posts may have appeared on or left the public surfaces; call after commit."""
+    if post_ids:
+        visibility_changed.send("publication", post_ids=list(post_ids))
 
 
 def shown_clause(now: datetime) -> ColumnElement[bool]:
