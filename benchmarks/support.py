@@ -32,7 +32,7 @@ def fresh_app(url: str, instance: Path) -> Any:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "STORAGE_URL": str(instance / "storage")})
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         create_workspace(db.session, name="Bench", actor=CLI)
         db.engine.dispose()
     return app

@@ -117,3 +117,23 @@ def test_post_without_date_gets_collection_time(workspace: Any) -> None:
 
 def test_extract_hashtags_is_unicode_aware_and_ignores_html_entities() -> None:
     assert extract_hashtags("Été #Randonnée #randonnée &#39; #42km") == ["randonnée", "42km"]
+
+
+def test_rows_written_by_the_hand_written_upsert_read_back_like_orm_rows(workspace: Any) -> None:
+    midnight = datetime(2026, 11, 1, tzinfo=UTC)
+    post = make_post(1, posted_at=midnight, title="Été", text="«Top» 🌲 #Lumen", rating=4.5, language="fr")
+    ingest_posts(db.session, [post], workspace_id=workspace.id)
+    db.session.expire_all()
+    stored = db.session.scalars(select(Post).where(Post.posted_at >= midnight, Post.posted_at <= midnight)).one()
+    assert stored.posted_at == midnight
+    assert (stored.title, stored.text, stored.rating, stored.language) == ("Été", "«Top» 🌲 #Lumen", 4.5, "fr")
+    assert stored.media == [{"url": "https://cdn.example.com/1.jpg", "type": "image"}]
+    assert stored.raw == {"shortcode": "sc1", "n": 1}
+    assert stored.metrics == {"likes": 1}
+    assert stored.collected_at.tzinfo is not None and stored.moderation_status == "new"
+
+
+def test_a_raw_payload_with_nan_is_rejected_with_a_reason(workspace: Any) -> None:
+    result = ingest_posts(db.session, [make_post(1, raw={"score": float("nan")})], workspace_id=workspace.id)
+    assert result.rejected == 1 and "not JSON" in result.rejections[0].reason
+    assert count(Post) == 0

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ugc_hub.domain.posts import MediaItem, NormalizedPost, extract_hashtags
 from ugc_hub.models import Author, Post, PostHashtag
 from ugc_hub.models.base import DbSession, utcnow
+from ugc_hub.services import ingest_sql
 from ugc_hub.services.validation import problems
 
 DEFAULT_BATCH_SIZE = 1000
@@ -61,7 +63,14 @@ def _author_key(post: NormalizedPost) -> tuple[str, str] | None:
     return (post.platform, key)
 
 
-def _upsert_authors(session: DbSession, posts: Sequence[NormalizedPost]) -> dict[tuple[str, str], int]:
+AUTHOR_FIELDS = ("handle", "display_name", "profile_url", "platform_user_id")
+
+
+def _author_ids(session: DbSession, posts: Sequence[NormalizedPost]) -> dict[tuple[str, str], int]:
+    """Ids of the batch's authors; writes only authors that are new or whose details changed.
+
+    Most batches name authors the hub already knows, unchanged: one SELECT then suffices.
+    """
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for post in posts:
         key = _author_key(post)
@@ -77,33 +86,39 @@ def _upsert_authors(session: DbSession, posts: Sequence[NormalizedPost]) -> dict
         }
     if not rows:
         return {}
-    insert = _insert(session)
-    stmt = insert(Author)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["platform", "platform_key"],
-        set_={
-            "handle": stmt.excluded.handle,
-            "display_name": stmt.excluded.display_name,
-            "profile_url": stmt.excluded.profile_url,
-            "platform_user_id": stmt.excluded.platform_user_id,
-        },
-        # Most batches name authors we already know unchanged: skip those writes (and their index churn).
-        where=or_(
-            *(getattr(Author, name).is_distinct_from(getattr(stmt.excluded, name))
-              for name in ("handle", "display_name", "profile_url", "platform_user_id"))
-        ),
-    )
-    # No RETURNING: an executemany without it is several times faster on PostgreSQL; one SELECT finds the ids.
-    session.execute(stmt, list(rows.values()))
     ids: dict[tuple[str, str], int] = {}
-    for platform, platform_keys in _by_platform(list(rows)).items():
+    stale: list[dict[str, Any]] = []
+    known = _known_authors(session, list(rows))
+    for key, row in rows.items():
+        found = known.get(key)
+        if found is None or found[1:] != tuple(row[name] for name in AUTHOR_FIELDS):
+            stale.append(row)
+        else:
+            ids[key] = found[0]
+    if stale:
+        insert = _insert(session)
+        stmt = insert(Author)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["platform", "platform_key"],
+            set_={name: getattr(stmt.excluded, name) for name in AUTHOR_FIELDS},
+        )
+        session.execute(stmt, stale)
+        written = _known_authors(session, [(row["platform"], row["platform_key"]) for row in stale])
+        ids.update({key: found[0] for key, found in written.items()})
+    return ids
+
+
+def _known_authors(session: DbSession, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """(id, handle, display name, profile URL, platform user id) of the authors stored under these keys."""
+    known: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for platform, platform_keys in _by_platform(keys).items():
         found = session.execute(
-            select(Author.id, Author.platform_key).where(
+            select(Author.platform_key, Author.id, *(getattr(Author, name) for name in AUTHOR_FIELDS)).where(
                 Author.platform == platform, Author.platform_key.in_(platform_keys)
             )
         )
-        ids.update({(platform, key): author_id for author_id, key in found})
-    return ids
+        known.update({(platform, row[0]): tuple(row[1:]) for row in found})
+    return known
 
 
 def _media_dict(media: MediaItem) -> dict[str, str]:
@@ -115,27 +130,21 @@ def _media_dict(media: MediaItem) -> dict[str, str]:
     return item
 
 
-def _post_row(
-    post: NormalizedPost, *, workspace_id: int, source_id: int | None, author_id: int | None, now: datetime
-) -> dict[str, Any]:
+def _post_row(post: NormalizedPost, *, author_id: int | None, now: datetime) -> dict[str, Any]:
+    """Values of one post as the hand-written upsert takes them (JSON already serialised)."""
     return {
-        "workspace_id": workspace_id,
-        "source_id": source_id,
         "platform": post.platform,
         "platform_id": post.platform_id,
         "author_id": author_id,
         "title": post.title,
         "text": post.text,
-        "media": [_media_dict(m) for m in post.media],
+        "media": json.dumps([_media_dict(m) for m in post.media]),
         "permalink": post.permalink,
         "posted_at": post.posted_at or now,
-        "collected_at": now,
-        "updated_at": now,
-        "metrics": dict(post.metrics),
+        "metrics": json.dumps(dict(post.metrics)),
         "language": post.language,
         "rating": post.rating,
-        "raw": post.raw,
-        "moderation_status": "new",
+        "raw": json.dumps(post.raw, allow_nan=False),
     }
 
 
@@ -167,63 +176,44 @@ def ingest_batch(
     if not valid:
         return result
 
+    dialect = session.get_bind().dialect.name
+    _insert(session)  # refuses dialects other than SQLite and PostgreSQL
     batch = list(valid.values())
     _refresh_planner_statistics(session)
-    authors = _upsert_authors(session, batch)
+    authors = _author_ids(session, batch)
     keys = list(valid)
-    ids: dict[tuple[str, str], int] = _post_ids(session, keys)
-    existing = set(ids)
     rows = []
     for post in batch:
         author_key = _author_key(post)
-        author_id = authors.get(author_key) if author_key else None
-        rows.append(_post_row(post, workspace_id=workspace_id, source_id=source_id, author_id=author_id, now=now))
+        rows.append(_post_row(post, author_id=authors.get(author_key) if author_key else None, now=now))
 
-    insert = _insert(session)
-    stmt = insert(Post)
-    refreshed = (
-        "author_id",
-        "title",
-        "text",
-        "media",
-        "permalink",
-        "posted_at",
-        "metrics",
-        "rating",
-        "raw",
-        "updated_at",
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["platform", "platform_id"],
-        set_={name: getattr(stmt.excluded, name) for name in refreshed} | {"language": _coalesce_language(stmt)},
-    )
-    session.execute(stmt, rows)
-    ids.update(_post_ids(session, [key for key in keys if key not in existing]))
+    if dialect == "postgresql":
+        returned = ingest_sql.upsert_posts_postgresql(
+            session, rows, workspace_id=workspace_id, source_id=source_id, now=now
+        )
+        ids = {(platform, platform_id): post_id for post_id, platform, platform_id, _ in returned}
+        existing = {(platform, platform_id) for _, platform, platform_id, inserted in returned if not inserted}
+    else:
+        ids = _post_ids(session, keys)
+        existing = set(ids)
+        ingest_sql.upsert_posts_sqlite(session, rows, workspace_id=workspace_id, source_id=source_id, now=now)
+        ids.update(_post_ids(session, [key for key in keys if key not in existing]))
 
-    post_ids = [ids[key] for key in keys]
     if existing:
         # A refreshed caption may have lost hashtags; new posts have none to delete.
         session.execute(delete(PostHashtag).where(PostHashtag.post_id.in_([ids[key] for key in existing])))
-    tag_rows = [
-        {"post_id": ids[key], "tag": tag[:160]}
-        for key, post in valid.items()
-        for tag in extract_hashtags(f"{post.title or ''} {post.text}")
-    ]
-    if tag_rows and session.get_bind().dialect.name == "postgresql":
-        # One statement over two arrays instead of thousands of single-row inserts.
-        session.execute(
-            text(
-                "INSERT INTO post_hashtags (post_id, tag) SELECT * FROM unnest(CAST(:ids AS integer[]), "
-                "CAST(:tags AS varchar[])) ON CONFLICT DO NOTHING"
-            ),
-            {"ids": [row["post_id"] for row in tag_rows], "tags": [row["tag"] for row in tag_rows]},
-        )
-    elif tag_rows:
-        session.execute(insert(PostHashtag).on_conflict_do_nothing(), tag_rows)
+    ingest_sql.insert_hashtags(
+        session,
+        [
+            (ids[key], tag[:160])
+            for key, post in valid.items()
+            for tag in extract_hashtags(f"{post.title or ''} {post.text}")
+        ],
+    )
 
     result.new += len(keys) - len(existing)
     result.updated += len(existing)
-    result.post_ids.extend(post_ids)
+    result.post_ids.extend(ids[key] for key in keys)
     return result
 
 
@@ -261,13 +251,6 @@ def _by_platform(keys: list[tuple[str, str]]) -> dict[str, list[str]]:
     for platform, key in keys:
         grouped.setdefault(platform, []).append(key)
     return grouped
-
-
-def _coalesce_language(stmt: Any) -> Any:
-    """Keep a detected language when a refresh brings none."""
-    from sqlalchemy import func
-
-    return func.coalesce(stmt.excluded.language, Post.__table__.c.language)
 
 
 def batched(items: Iterable[NormalizedPost], size: int) -> Iterable[list[NormalizedPost]]:

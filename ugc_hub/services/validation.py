@@ -57,7 +57,7 @@ def problems(post: NormalizedPost) -> list[str]:
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             found.append(f"metric {key!r} must be a whole number ≥ 0")
     try:
-        encoded = json.dumps(post.raw, ensure_ascii=True)
+        encoded = json.dumps(post.raw, ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         found.append(f"raw payload is not JSON: {exc}")
     else:
