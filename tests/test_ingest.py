@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost, extract_hashtags
@@ -137,3 +139,14 @@ def test_a_raw_payload_with_nan_is_rejected_with_a_reason(workspace: Any) -> Non
     result = ingest_posts(db.session, [make_post(1, raw={"score": float("nan")})], workspace_id=workspace.id)
     assert result.rejected == 1 and "not JSON" in result.rejections[0].reason
     assert count(Post) == 0
+
+
+@given(
+    st.sampled_from(["https://", "http://", "HTTPS://", "https:/", "javascript:", " https://", ""]),
+    st.text(alphabet=st.sampled_from(list("ab.:/?#@[]\\% \t\n\x00é℀１-_")), max_size=12),
+)
+def test_the_fast_url_check_answers_like_urlsplit(prefix: str, rest: str) -> None:
+    from ugc_hub.services import validation
+
+    value = prefix + rest
+    assert validation.is_web_url(value) == validation._is_web_url_parsed(value)

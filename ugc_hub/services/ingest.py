@@ -16,7 +16,7 @@ from ugc_hub.domain.posts import MediaItem, NormalizedPost, extract_hashtags
 from ugc_hub.models import Author, Post, PostHashtag
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.services import ingest_sql
-from ugc_hub.services.validation import problems
+from ugc_hub.services.validation import checked
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -130,7 +130,7 @@ def _media_dict(media: MediaItem) -> dict[str, str]:
     return item
 
 
-def _post_row(post: NormalizedPost, *, author_id: int | None, now: datetime) -> dict[str, Any]:
+def _post_row(post: NormalizedPost, *, raw_json: str, author_id: int | None, now: datetime) -> dict[str, Any]:
     """Values of one post as the hand-written upsert takes them (JSON already serialised)."""
     return {
         "platform": post.platform,
@@ -144,7 +144,7 @@ def _post_row(post: NormalizedPost, *, author_id: int | None, now: datetime) -> 
         "metrics": json.dumps(dict(post.metrics)),
         "language": post.language,
         "rating": post.rating,
-        "raw": json.dumps(post.raw, allow_nan=False),
+        "raw": raw_json,
     }
 
 
@@ -161,8 +161,9 @@ def ingest_batch(
     now = now or utcnow()
     result = IngestResult()
     valid: dict[tuple[str, str], NormalizedPost] = {}
+    raw_json: dict[tuple[str, str], str] = {}
     for index, post in enumerate(posts, start=offset):
-        found = problems(post)
+        found, encoded = checked(post)
         if found:
             result.rejected += 1
             result.rejections.append(Rejection(index, getattr(post, "platform_id", None), "; ".join(found)))
@@ -173,6 +174,7 @@ def ingest_batch(
             result.updated += 1
             del valid[key]
         valid[key] = post
+        raw_json[key] = encoded
     if not valid:
         return result
 
@@ -183,9 +185,10 @@ def ingest_batch(
     authors = _author_ids(session, batch)
     keys = list(valid)
     rows = []
-    for post in batch:
+    for key, post in valid.items():
         author_key = _author_key(post)
-        rows.append(_post_row(post, author_id=authors.get(author_key) if author_key else None, now=now))
+        author_id = authors.get(author_key) if author_key else None
+        rows.append(_post_row(post, raw_json=raw_json[key], author_id=author_id, now=now))
 
     if dialect == "postgresql":
         returned = ingest_sql.upsert_posts_postgresql(
@@ -194,10 +197,12 @@ def ingest_batch(
         ids = {(platform, platform_id): post_id for post_id, platform, platform_id, _ in returned}
         existing = {(platform, platform_id) for _, platform, platform_id, inserted in returned if not inserted}
     else:
-        ids = _post_ids(session, keys)
-        existing = set(ids)
+        # SQLite gives a new row an id above the largest in the table, so the batch's rows with an id above
+        # the largest one before the upsert are those it inserted.
+        last_id = session.execute(text("SELECT coalesce(max(id), 0) FROM posts")).scalar_one()
         ingest_sql.upsert_posts_sqlite(session, rows, workspace_id=workspace_id, source_id=source_id, now=now)
-        ids.update(_post_ids(session, [key for key in keys if key not in existing]))
+        ids = _post_ids(session, keys)
+        existing = {key for key, post_id in ids.items() if post_id <= last_id}
 
     if existing:
         # A refreshed caption may have lost hashtags; new posts have none to delete.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from urllib.parse import urlsplit
 
 from ugc_hub.domain.posts import PLATFORMS, NormalizedPost
@@ -12,8 +13,23 @@ MAX_ID_LENGTH = 255
 MAX_TEXT_LENGTH = 1_000_000
 
 
+# Characters for which urlsplit's answer could differ from a plain reading of the string (it strips
+# tabs and newlines, parses brackets as IPv6, refuses host names that NFKC-normalise to delimiters):
+# URLs holding any of them, or anything outside printable ASCII, take the slow path.
+_SLOW_PATH = re.compile(r"[^!-~]|[\[\]\\]")
+
+
 def is_web_url(value: str) -> bool:
     """True for absolute http(s) URLs: anything else (javascript:, data:) could run in a browser."""
+    # Fast path for the common, plain "https://host/…" (ingestion checks two URLs a post); same answer.
+    for prefix in ("https://", "http://"):
+        if value.startswith(prefix) and not _SLOW_PATH.search(value):
+            rest = value[len(prefix) :]
+            return bool(rest) and rest[0] not in "/?#"
+    return _is_web_url_parsed(value)
+
+
+def _is_web_url_parsed(value: str) -> bool:
     try:
         parts = urlsplit(value)
     except ValueError:
@@ -23,7 +39,13 @@ def is_web_url(value: str) -> bool:
 
 def problems(post: NormalizedPost) -> list[str]:
     """Return what is wrong with a post; an empty list means it can be stored."""
+    return checked(post)[0]
+
+
+def checked(post: NormalizedPost) -> tuple[list[str], str]:
+    """What is wrong with a post, and its raw payload as JSON (encoded once, for storage too)."""
     found: list[str] = []
+    encoded = ""
     if post.platform not in PLATFORMS:
         found.append(f"unknown platform {post.platform!r} (expected one of {', '.join(sorted(PLATFORMS))})")
     if not isinstance(post.platform_id, str) or not post.platform_id.strip():
@@ -63,4 +85,4 @@ def problems(post: NormalizedPost) -> list[str]:
     else:
         if "\\u0000" in encoded:
             found.append("raw payload contains a NUL character")
-    return found
+    return found, encoded
