@@ -20,23 +20,14 @@ from ugc_hub.models.base import DbSession
 REFRESHED = ("author_id", "title", "text", "media", "permalink", "posted_at", "metrics", "rating", "raw", "updated_at")
 PER_POST = ("platform", "platform_id", "author_id", "title", "text", "media", "permalink", "posted_at", "metrics",
             "language", "rating", "raw")  # fmt: skip
-PG_ARRAY_TYPES = {
-    "platform": "varchar[]", "platform_id": "varchar[]", "author_id": "integer[]", "title": "text[]",
-    "text": "text[]", "media": "jsonb[]", "permalink": "text[]", "posted_at": "timestamptz[]",
-    "metrics": "jsonb[]", "language": "varchar[]", "rating": "float8[]", "raw": "jsonb[]",
-}  # fmt: skip
 SET_CLAUSE = ", ".join(f"{name} = excluded.{name}" for name in REFRESHED)
 
 # Both statements are assembled from the constant column lists above, never from input.
-PG_UPSERT = text(
+PG_UPSERT = (
     "INSERT INTO posts (workspace_id, source_id, collected_at, updated_at, moderation_status, "  # noqa: S608
     + ", ".join(PER_POST)
-    + ") SELECT :workspace_id, :source_id, :now, :now, 'new', "
-    + ", ".join(f"u.{name}" for name in PER_POST)
-    + " FROM unnest("
-    + ", ".join(f"CAST(:{name} AS {PG_ARRAY_TYPES[name]})" for name in PER_POST)
-    + ") AS u("
-    + ", ".join(PER_POST)
+    + ") VALUES (%s, %s, %s, %s, 'new', "
+    + ", ".join("%s" for _ in PER_POST)
     + ") ON CONFLICT (platform, platform_id) DO UPDATE SET "
     + SET_CLAUSE
     + ", language = coalesce(excluded.language, posts.language)"
@@ -69,10 +60,21 @@ def sqlite_datetime(value: datetime) -> str:
 def upsert_posts_postgresql(
     session: DbSession, rows: Sequence[dict[str, Any]], *, workspace_id: int, source_id: int | None, now: datetime
 ) -> list[tuple[int, str, str, bool]]:
-    """Upsert rows in one statement; return (id, platform, platform_id, inserted) for each."""
-    params: dict[str, Any] = {name: [row[name] for row in rows] for name in PER_POST}
-    params.update(workspace_id=workspace_id, source_id=source_id, now=now)
-    return [tuple(r) for r in session.execute(PG_UPSERT, params)]
+    """Upsert rows; return (id, platform, platform_id, inserted) for each.
+
+    psycopg's executemany with ``returning=True`` sends the rows in pipeline mode and keeps every row's
+    RETURNING result: faster than one statement over arrays, whose text quoting psycopg does in Python.
+    """
+    values = [(workspace_id, source_id, now, now, *(row[name] for name in PER_POST)) for row in rows]
+    driver = session.connection().connection.driver_connection
+    returned: list[tuple[int, str, str, bool]] = []
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.executemany(PG_UPSERT, values, returning=True)
+        while True:
+            returned.extend(cursor.fetchall())
+            if not cursor.nextset():
+                break
+    return returned
 
 
 def upsert_posts_sqlite(
