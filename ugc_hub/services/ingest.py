@@ -207,14 +207,13 @@ def ingest_batch(
     if existing:
         # A refreshed caption may have lost hashtags; new posts have none to delete.
         session.execute(delete(PostHashtag).where(PostHashtag.post_id.in_([ids[key] for key in existing])))
-    ingest_sql.insert_hashtags(
-        session,
-        [
-            (ids[key], tag[:160])
-            for key, post in valid.items()
-            for tag in extract_hashtags(f"{post.title or ''} {post.text}")
-        ],
-    )
+    # COPY refuses a repeated (post, tag) pair outright: keep each once, whatever the extraction gives.
+    pairs = {
+        (ids[key], tag[:160]): None
+        for key, post in valid.items()
+        for tag in extract_hashtags(f"{post.title or ''} {post.text}")
+    }
+    ingest_sql.insert_hashtags(session, list(pairs))
 
     result.new += len(keys) - len(existing)
     result.updated += len(existing)

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from ugc_hub.models.base import DbSession
 
 # Columns a refresh overwrites; language is kept when the refresh brings none.
@@ -22,13 +20,19 @@ PER_POST = ("platform", "platform_id", "author_id", "title", "text", "media", "p
             "language", "rating", "raw")  # fmt: skip
 SET_CLAUSE = ", ".join(f"{name} = excluded.{name}" for name in REFRESHED)
 
-# Both statements are assembled from the constant column lists above, never from input.
-PG_UPSERT = (
+# The statements are assembled from the constant column lists above, never from input.
+PG_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS ingest_stage (platform varchar(32), platform_id varchar(255), "
+    "author_id integer, title text, text text, media jsonb, permalink text, posted_at timestamptz, "
+    "metrics jsonb, language varchar(16), rating float8, raw jsonb) ON COMMIT DELETE ROWS"
+)
+PG_COPY_STAGE = "COPY ingest_stage (" + ", ".join(PER_POST) + ") FROM STDIN"
+PG_UPSERT_FROM_STAGE = (
     "INSERT INTO posts (workspace_id, source_id, collected_at, updated_at, moderation_status, "  # noqa: S608
     + ", ".join(PER_POST)
-    + ") VALUES (%s, %s, %s, %s, 'new', "
-    + ", ".join("%s" for _ in PER_POST)
-    + ") ON CONFLICT (platform, platform_id) DO UPDATE SET "
+    + ") SELECT %(workspace_id)s, %(source_id)s, %(now)s, %(now)s, 'new', "
+    + ", ".join(PER_POST)
+    + " FROM ingest_stage ON CONFLICT (platform, platform_id) DO UPDATE SET "
     + SET_CLAUSE
     + ", language = coalesce(excluded.language, posts.language)"
     + " RETURNING id, platform, platform_id, (xmax = 0) AS inserted"
@@ -44,11 +48,7 @@ SQLITE_UPSERT = (
     + ", language = coalesce(excluded.language, posts.language)"
 )
 
-PG_HASHTAGS = text(
-    "INSERT INTO post_hashtags (post_id, tag) SELECT * FROM unnest(CAST(:ids AS integer[]), "
-    "CAST(:tags AS varchar[])) ON CONFLICT DO NOTHING"
-)
-SQLITE_HASHTAGS = "INSERT OR IGNORE INTO post_hashtags (post_id, tag) VALUES (?, ?)"
+SQLITE_HASHTAGS = "INSERT INTO post_hashtags (post_id, tag) VALUES (?, ?)"
 
 
 def sqlite_datetime(value: datetime) -> str:
@@ -62,19 +62,18 @@ def upsert_posts_postgresql(
 ) -> list[tuple[int, str, str, bool]]:
     """Upsert rows; return (id, platform, platform_id, inserted) for each.
 
-    psycopg's executemany with ``returning=True`` sends the rows in pipeline mode and keeps every row's
-    RETURNING result: faster than one statement over arrays, whose text quoting psycopg does in Python.
+    The rows are COPYed into a temporary table, then upserted with one INSERT … SELECT: several times
+    faster than row-by-row statements, even pipelined.
     """
-    values = [(workspace_id, source_id, now, now, *(row[name] for name in PER_POST)) for row in rows]
     driver = session.connection().connection.driver_connection
-    returned: list[tuple[int, str, str, bool]] = []
     with driver.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.executemany(PG_UPSERT, values, returning=True)
-        while True:
-            returned.extend(cursor.fetchall())
-            if not cursor.nextset():
-                break
-    return returned
+        cursor.execute(PG_STAGE)
+        cursor.execute("TRUNCATE ingest_stage")
+        with cursor.copy(PG_COPY_STAGE) as copy:
+            for row in rows:
+                copy.write_row(tuple(row[name] for name in PER_POST))
+        cursor.execute(PG_UPSERT_FROM_STAGE, {"workspace_id": workspace_id, "source_id": source_id, "now": now})
+        return [tuple(r) for r in cursor.fetchall()]
 
 
 def upsert_posts_sqlite(
@@ -90,9 +89,17 @@ def upsert_posts_sqlite(
 
 
 def insert_hashtags(session: DbSession, pairs: Sequence[tuple[int, str]]) -> None:
+    """Store (post id, tag) pairs of posts whose old hashtags, if any, were deleted in this transaction.
+
+    On PostgreSQL they are COPYed: no row can conflict, since the posts are new or locked by this
+    transaction's upsert, and the pairs are distinct.
+    """
     if not pairs:
         return
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(PG_HASHTAGS, {"ids": [p[0] for p in pairs], "tags": [p[1] for p in pairs]})
+        driver = session.connection().connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy("COPY post_hashtags (post_id, tag) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for pair in pairs:
+                copy.write_row(pair)
     else:
         session.connection().exec_driver_sql(SQLITE_HASHTAGS, list(pairs))
