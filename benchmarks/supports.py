@@ -155,6 +155,9 @@ def main() -> None:
             "UGC_HUB_SECURE_COOKIES": "0",
             "SUPPORT_RATE_LIMIT": "1000000 per minute",
             "LOGIN_RATE_LIMIT": "1000000 per minute",
+            # All clients share 127.0.0.1; the rules are still evaluated (their cost is measured), never broken.
+            "IDEA_SUPPORT_RULES": "ip_burst=1000000/60,ip_sustained=1000000/3600,"
+            "account_burst=1000000/60,account_sustained=1000000/86400",
         }
         hub = subprocess.Popen(
             [sys.executable, "-m", "ugc_hub.cli", "serve", "--port", str(port), "--workers", str(args.workers)],

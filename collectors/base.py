@@ -95,6 +95,27 @@ class Page:
 
 
 @dataclass(frozen=True)
+class HealthNote:
+    """Something the source health page should say about a plugin's own state (quota, credential expiry).
+
+    ``level`` is ``info``, ``warning`` (act soon) or ``error`` (runs cannot work until someone acts).
+    ``code`` and ``params`` let the staff UI say it in the reader's language; ``message`` is the English
+    text for logs, the CLI and codes the UI does not know.
+    """
+
+    level: Literal["info", "warning", "error"]
+    code: str
+    message: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: The runner adds this key to the settings it hands to ``fetch``: the ``account_usage`` that the other
+#: sources of the same platform account recorded, merged (e.g. hashtags searched through the same
+#: Instagram business account, which share one weekly budget).
+SHARED_USAGE_SETTING = "_shared_account_usage"
+
+
+@dataclass(frozen=True)
 class ItemFailure:
     """A raw item that could not be mapped, with the reason."""
 
@@ -234,6 +255,25 @@ class Collector(abc.ABC):
     def account_key(self, settings: Mapping[str, Any]) -> str:
         """Return the platform account a run uses, the unit of the concurrency budget."""
         return f"{self.platform}:anonymous"
+
+    def account_usage(self, cursor: Mapping[str, Any] | None) -> dict[str, float]:
+        """Return the account budget this source spent, as ``{what: epoch seconds}`` (none by default).
+
+        The runner merges it over every source of the same ``account_key`` and hands the others' share
+        to ``fetch`` under ``SHARED_USAGE_SETTING``.
+        """
+        return {}
+
+    def health_notes(
+        self,
+        settings: Mapping[str, Any],
+        cursor: Mapping[str, Any] | None,
+        *,
+        shared_usage: Mapping[str, float],
+        now: float,
+    ) -> list[HealthNote]:
+        """Return what the health page should say about quotas and credentials; must not do I/O."""
+        return []
 
     @abc.abstractmethod
     def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:

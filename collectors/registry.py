@@ -22,6 +22,9 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "collectors.reviews.rss",
     "collectors.reviews.appstore",
     "collectors.reviews.googleplay",
+    "collectors.reviews.trustpilot",
+    "collectors.instagram_graph.hashtag",
+    "collectors.instagram_graph.mentions",
 )
 
 C = TypeVar("C", bound=type[Collector])

@@ -10,8 +10,9 @@ from flask import Flask
 
 from tests.conftest import PASSWORD, csrf_from
 
-# Co-creation pages are for customers, not staff; API routes must answer 401 without a token.
-PUBLIC_PREFIXES = ("ideas.",)
+# Pages for customers, authors and visitors (co-creation, contests, NPS answers, the rights terms page,
+# galleries), not staff; API routes must answer 401 without a token.
+PUBLIC_PREFIXES = ("ideas.", "contests.", "nps_public.", "terms.", "gallery_public.", "galleries-api.")
 PUBLIC_ENDPOINTS = {"index", "auth.login", "health.healthz", "static", "api-docs.openapi_json"}
 
 

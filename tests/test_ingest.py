@@ -150,4 +150,3 @@ def test_the_fast_url_check_answers_like_urlsplit(prefix: str, rest: str) -> Non
 
     value = prefix + rest
     assert validation.is_web_url(value) == validation._is_web_url_parsed(value)
-

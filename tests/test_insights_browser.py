@@ -47,5 +47,9 @@ def test_friction_dashboard_shows_themes_keywords_and_examples(scored_demo_hub: 
         expect(first.locator(".keyword").first).to_be_visible()
         expect(first.locator(".examples li").first).to_be_visible()
         expect(page.locator("svg.chart").first).to_be_visible()
+        # Sentiment over time by source: one line (and legend entry) per platform of the demo.
+        source_chart = page.locator("#sentiment-by-source svg.chart")
+        expect(source_chart).to_be_visible()
+        expect(source_chart.locator("text.legend").first).to_be_visible()
         browser.close()
     assert blocked == [] and outside == []

@@ -36,7 +36,9 @@ class Files:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}
         self.hits: list[str] = []
+        self.hosts: list[str] = []
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,6 +47,13 @@ class Files:
 
             def do_GET(self) -> None:
                 owner.hits.append(self.path)
+                owner.hosts.append(self.headers.get("Host", ""))
+                if self.path in owner.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", owner.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = owner.files.get(self.path)
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Length", str(len(body or b"")))
@@ -54,8 +63,17 @@ class Files:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+
+def local_fetch(url: str) -> bytes:
+    """The image server is on 127.0.0.1, which the hub refuses unless told otherwise."""
+    return http_fetch(url, allow_private=True)
 
 
 @pytest.fixture
@@ -87,7 +105,7 @@ def test_images_are_stored_once_with_thumbnails_and_reposts_are_recognised(
     assert queue_media(db.session, stored_posts) == 5
     assert queue_media(db.session, stored_posts) == 0  # queued once
     storage = storage_from_config(app.config)
-    report = download_pending(db.session, storage, fetch=http_fetch)
+    report = download_pending(db.session, storage, fetch=local_fetch)
     assert (report.stored, report.reused, report.failed, report.retry) == (2, 1, 1, 1)
     assets = {a.url.rsplit("/", 1)[1]: a for a in db.session.scalars(select(MediaAsset))}
     first, twin, repost = assets["a.png"], assets["same-bytes.png"], assets["repost.jpg"]
@@ -102,7 +120,7 @@ def test_images_are_stored_once_with_thumbnails_and_reposts_are_recognised(
     missing = assets["missing.png"]
     assert missing.status == "pending" and "HTTP 404" in (missing.error or "")
     for _ in range(2):
-        download_pending(db.session, storage, fetch=http_fetch)
+        download_pending(db.session, storage, fetch=local_fetch)
     db.session.refresh(missing)
     assert (missing.status, missing.attempts) == ("failed", 3)
     assert files.hits.count("/a.png") == 1
@@ -130,6 +148,7 @@ def test_a_run_with_media_download_on_stores_the_images_of_new_posts(
         # Every third fake submission links an i.redd.it image; point them at the local server instead.
         monkeypatch.setattr(fake, "submission", _local_images(fake.submission, files.url("/one.png")))
         monkeypatch.setitem(app.config, "MEDIA_DOWNLOAD", True)
+        monkeypatch.setitem(app.config, "MEDIA_ALLOW_PRIVATE_ADDRESSES", True)  # the image server is on 127.0.0.1
         collect_source_task.delay(source.id)
     assets = db.session.scalars(select(MediaAsset)).all()
     assert len(assets) == 2 and {a.status for a in assets} == {"stored"}

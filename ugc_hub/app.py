@@ -27,6 +27,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    from ugc_hub.services.secrets import configure_keys
+
+    configure_keys(app.config)
     _init_extensions(app)
     _register_blueprints(app)
     _security_headers(app)
@@ -103,7 +106,22 @@ def _register_blueprints(app: Flask) -> None:
     from ugc_hub.web import insights
 
     app.register_blueprint(insights.bp, url_prefix="/insights")
+    from ugc_hub.web import nps
+
+    app.register_blueprint(nps.bp, url_prefix="/nps")
+    app.register_blueprint(nps.public, url_prefix="/survey")
+    import gallery
+
+    gallery.init_app(app)
+    from ugc_hub.web import rights, rights_setup, terms  # noqa: F401 - rights_setup adds its routes to rights.bp
+
+    app.register_blueprint(rights.bp, url_prefix="/rights")
+    app.register_blueprint(terms.bp)
     app.context_processor(moderation.template_helpers)
+    from ugc_hub.web import contests, contests_staff
+
+    app.register_blueprint(contests.bp, url_prefix="/contests")
+    app.register_blueprint(contests_staff.bp, url_prefix="/staff/contests")
 
     @app.get("/")
     def index() -> Response:
@@ -113,8 +131,11 @@ def _register_blueprints(app: Flask) -> None:
 def _security_headers(app: Flask) -> None:
     @app.after_request
     def add_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        # A page that may be framed (the gallery's iframe embed) sends its own CSP with frame-ancestors;
+        # X-Frame-Options would contradict it, so it is added only with the default policy.
+        if "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
         return response

@@ -22,6 +22,15 @@ def register_cli(app: Flask) -> None:
     for command in (collect, sources_group):
         app.cli.add_command(command)
     app.cli.add_command(sentiment)
+    from ugc_hub.cli_rights import rights_group
+
+    app.cli.add_command(rights_group)
+    from ugc_hub.cli_contests import contests_group
+
+    app.cli.add_command(contests_group)
+    from ugc_hub.cli_nps import nps_group
+
+    app.cli.add_command(nps_group)
 
 
 @click.command("create-user")
@@ -104,7 +113,11 @@ def worker(concurrency: int, no_beat: bool) -> None:
     """Run a Celery worker (with beat) on the configured broker."""
     celery = current_app.extensions["celery"]
     import ugc_hub.collect_tasks
+    import ugc_hub.contest_tasks
     import ugc_hub.ideas_tasks
+    import ugc_hub.insights_tasks
+    import ugc_hub.reply_tasks
+    import ugc_hub.rights_tasks
     import ugc_hub.tasks  # noqa: F401 - registers the tasks
 
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
@@ -159,8 +172,15 @@ def demo(email: str, password: str | None) -> None:
         instance_path=Path(current_app.instance_path),
         storage=storage_from_config(current_app.config),
     )
-    _queue_scoring(result.posts.post_ids)
     click.echo(result.summary())
+    if current_app.config.get("SENTIMENT_ON_INGEST", True):
+        # Scored here rather than queued, so the inbox's language and sentiment filters and the insights
+        # page are complete on first sign-in, worker or not.
+        from ugc_hub.services import scoring
+
+        backend = scoring.backend_for(current_app.config)
+        scored = scoring.score_posts(db.session, result.posts.post_ids, backend=backend, skip_fresh=True)
+        click.echo(f"{scored.scored} demo posts scored by {backend.name}, {scored.languages_detected} languages detected")
 
 
 def _queue_scoring(post_ids: list[int]) -> None:
@@ -337,6 +357,19 @@ def list_kinds() -> None:
 
     for status in registry.statuses(current_app.config):
         click.echo(f"{status.key}\t{status.title}\t{'enabled' if status.enabled else status.reason}")
+
+
+@sources_group.command("encrypt-secrets")
+@with_appcontext
+def encrypt_secrets() -> None:
+    """Encrypt clear-text source secrets and re-encrypt old-key ones with the current SECRET_KEY."""
+    from ugc_hub.models import db
+    from ugc_hub.services.secrets import reseal_all
+
+    report = reseal_all(db.session)
+    click.echo(f"{report.sources} source(s) re-encrypted with the current key")
+    for source_id, names in report.unreadable.items():
+        click.echo(f"source {source_id}: {', '.join(names)} cannot be decrypted; enter them again", err=True)
 
 
 def main() -> None:

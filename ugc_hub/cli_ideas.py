@@ -34,8 +34,10 @@ def parse_ladder(text: str | None) -> Ladder:
 @click.argument("title")
 @click.option("--ladder", default=None, help="Default: LEGO's 100:60d,1000:365d,5000:6m,10000:6m.")
 @click.option("--workspace", default=None, help="Workspace slug (default: the first one).")
+@click.option("--min-age", type=click.IntRange(0, 120), default=None, help="Minimum age to submit or support.")
+@click.option("--countries", default="", help="Comma-separated ISO country codes (default: every country).")
 @with_appcontext
-def campaign_create(title: str, ladder: str | None, workspace: str | None) -> None:
+def campaign_create(title: str, ladder: str | None, workspace: str | None, min_age: int | None, countries: str) -> None:
     """Open a co-creation campaign."""
     from ugc_hub.models import db
     from ugc_hub.services.ideas import create_campaign
@@ -46,5 +48,16 @@ def campaign_create(title: str, ladder: str | None, workspace: str | None) -> No
         target = find_workspace(db.session, workspace)
     except WorkspaceError as exc:
         raise click.ClickException(str(exc)) from exc
-    campaign = create_campaign(db.session, workspace_id=target.id, title=title, actor=audit.CLI, ladder=steps)
+    codes = [c.strip().upper() for c in countries.split(",") if c.strip()]
+    if any(len(c) != 2 or not c.isalpha() for c in codes):
+        raise click.BadParameter("write two-letter country codes, e.g. FR,BE", param_hint="--countries")
+    campaign = create_campaign(
+        db.session,
+        workspace_id=target.id,
+        title=title,
+        actor=audit.CLI,
+        ladder=steps,
+        min_age=min_age,
+        countries=codes,
+    )
     click.echo(f"campaign {campaign.slug}: " + ", ".join(f"{m.supporters}" for m in steps.milestones))

@@ -10,7 +10,7 @@ from flask import current_app
 from ugc_hub.models import CollectorRun, db
 from ugc_hub.models.base import utcnow
 from ugc_hub.services.collection import LEASE_SECONDS, RetryLater, backoff_seconds, collect_source, due_sources
-from ugc_hub.services.media import download_pending, queue_media_since
+from ugc_hub.services.media import download_pending, fetcher_from_config, queue_media_since
 from ugc_hub.services.storage import storage_from_config
 
 MAX_RETRIES = 8
@@ -69,7 +69,12 @@ def download_media_task(run_id: int) -> dict[str, int]:
     if run is None:
         return {}
     queued = queue_media_since(db.session, run.source_id, run.started_at)
-    report = download_pending(db.session, storage_from_config(current_app.config), limit=max(queued, 100))
+    report = download_pending(
+        db.session,
+        storage_from_config(current_app.config),
+        fetch=fetcher_from_config(current_app.config),
+        limit=max(queued, 100),
+    )
     return {"queued": queued, "stored": report.stored, "reused": report.reused, "failed": report.failed}
 
 

@@ -53,11 +53,20 @@ def build_config(instance_path: Path) -> dict[str, Any]:
     secure_cookies = env_bool("UGC_HUB_SECURE_COOKIES", True)
     return {
         "SECRET_KEY": load_secret_key(instance_path),
+        # Former SECRET_KEYs, comma-separated: still accepted for sessions and source secrets (docs/collectors.md).
+        "SECRET_KEY_FALLBACKS": [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "STORAGE_URL": os.environ.get("STORAGE_URL", str(instance_path / "storage")),
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # Galleries (docs/gallery.md): optional copy of snapshots and thumbnails to s3://bucket/prefix, served
+        # to visitors from GALLERY_CDN_BASE_URL; the beacon's rate limit per visitor address.
+        "GALLERY_PUBLISH_URL": os.environ.get("GALLERY_PUBLISH_URL") or None,
+        "GALLERY_CDN_BASE_URL": os.environ.get("GALLERY_CDN_BASE_URL", ""),
+        "GALLERY_BEACON_RATE_LIMIT": os.environ.get("GALLERY_BEACON_RATE_LIMIT", "120 per minute"),
+        # How long each web process may serve its copy of a gallery snapshot before reading it again.
+        "GALLERY_SNAPSHOT_CACHE_SECONDS": float(os.environ.get("GALLERY_SNAPSHOT_CACHE_SECONDS", "1")),
         "CELERY": {
             "broker_url": broker_url,
             "task_ignore_result": True,
@@ -73,12 +82,34 @@ def build_config(instance_path: Path) -> dict[str, Any]:
                     "schedule": float(os.environ.get("COLLECTOR_SCAN_SECONDS", "60")),
                 },
                 "ideas.expire-overdue": {"task": "ideas.expire_overdue", "schedule": 3600.0},
+                "ideas.flag-bursts": {"task": "ideas.flag_bursts", "schedule": 3600.0},
+                "rights.send-queued": {"task": "rights.send_queued", "schedule": 60.0},
+                "rights.expire-and-remind": {"task": "rights.expire_and_remind", "schedule": 3600.0},
+                # Authors' answers to permission requests (docs/rights-channels.md).
+                "rights.sync-replies": {
+                    "task": "rights.sync_replies",
+                    "schedule": float(os.environ.get("RIGHTS_REPLY_SYNC_SECONDS", "300")),
+                },
+                # Licence windows end without a commit to announce it: rebuild published gallery snapshots.
+                "gallery.refresh-published": {"task": "gallery.refresh_published", "schedule": 60.0},
+                "insights.check-friction-alerts": {"task": "insights.check_friction_alerts", "schedule": 3600.0},
+                # Monthly draws are drawn on the first run after the month ends (docs/contests.md).
+                "contests.run-recurring-draws": {"task": "contests.run_recurring_draws", "schedule": 3600.0},
             },
         },
         # How long a collector run may go without finishing a page before another run may take over.
         "COLLECTOR_LEASE_SECONDS": float(os.environ.get("COLLECTOR_LEASE_SECONDS", "900")),
         # Download post images to storage after each run (thumbnails, perceptual hashes); off by default.
         "MEDIA_DOWNLOAD": env_bool("MEDIA_DOWNLOAD", False),
+        # Media downloads refuse private, loopback and link-local addresses; only tests serving 127.0.0.1 turn this on.
+        "MEDIA_ALLOW_PRIVATE_ADDRESSES": env_bool("MEDIA_ALLOW_PRIVATE_ADDRESSES", False),
+        # Rights requests sent through a platform API, per platform account and rolling hour (docs/rights.md).
+        "RIGHTS_SENDS_PER_ACCOUNT_HOUR": int(os.environ.get("RIGHTS_SENDS_PER_ACCOUNT_HOUR", "20")),
+        # Lifetime of the signed approve link in a direct message, and of an author's withdrawal link.
+        "RIGHTS_APPROVE_LINK_DAYS": int(os.environ.get("RIGHTS_APPROVE_LINK_DAYS", "30")),
+        "RIGHTS_WITHDRAW_LINK_DAYS": int(os.environ.get("RIGHTS_WITHDRAW_LINK_DAYS", "3650")),
+        # Grants whose licence ends within this many days are listed for renewal.
+        "RIGHTS_EXPIRY_NOTICE_DAYS": int(os.environ.get("RIGHTS_EXPIRY_NOTICE_DAYS", "30")),
         "SESSION_COOKIE_SECURE": secure_cookies,
         "REMEMBER_COOKIE_SECURE": secure_cookies,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -93,6 +124,12 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "fr"],
         "INBOX_PAGE_SIZE": 50,
+        # Friction alerts: a theme alerts past this growth (0.5 = +50 %) with at least this many texts;
+        # a workspace may set its own rate on /insights/settings.
+        "INSIGHTS_ALERT_GROWTH": float(os.environ.get("INSIGHTS_ALERT_GROWTH", "0.5")),
+        "INSIGHTS_ALERT_MIN_POSTS": int(os.environ.get("INSIGHTS_ALERT_MIN_POSTS", "3")),
+        # Who may put the NPS question in an iframe (CSP frame-ancestors sources, space-separated).
+        "NPS_FRAME_ANCESTORS": os.environ.get("NPS_FRAME_ANCESTORS", "*"),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "UGC Hub <no-reply@localhost>"),
         "MAIL_HOST": os.environ.get("MAIL_HOST", "127.0.0.1"),
@@ -101,6 +138,9 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_STARTTLS": env_bool("MAIL_STARTTLS", False),
         "SUPPORT_RATE_LIMIT": os.environ.get("SUPPORT_RATE_LIMIT", "30 per minute;300 per hour"),
+        # Silent quarantine of supports (docs/ideas.md), e.g. "ip_burst=20/60,account_sustained=200/86400".
+        "IDEA_SUPPORT_RULES": os.environ.get("IDEA_SUPPORT_RULES", ""),
+        "IDEA_IMAGE_MAX_BYTES": int(os.environ.get("IDEA_IMAGE_MAX_BYTES", str(8 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "API_TITLE": "UGC Hub API",
         "API_VERSION": "v1",

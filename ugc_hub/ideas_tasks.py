@@ -8,6 +8,7 @@ from flask import current_app
 from ugc_hub.models import db
 from ugc_hub.models.ideas import Customer, Idea
 from ugc_hub.services.ideas import expire_overdue
+from ugc_hub.services.ideas_integrity import BurstThresholds, flag_bursts
 from ugc_hub.services.mail import MailSettings, send_mail
 
 
@@ -45,3 +46,15 @@ def expire_overdue_ideas() -> list[int]:
                 "you may submit it again as a new idea.\n",
             )
     return expired
+
+
+@shared_task(name="ideas.flag_bursts", acks_late=True)
+def flag_support_bursts() -> int:
+    """Hourly: flag bursts of supports per idea, IP and e-mail domain for staff review (idempotent)."""
+    config = current_app.config
+    thresholds = BurstThresholds(
+        idea=int(config.get("IDEA_BURST_IDEA", 500)),
+        ip=int(config.get("IDEA_BURST_IP", 20)),
+        domain=int(config.get("IDEA_BURST_DOMAIN", 50)),
+    )
+    return len(flag_bursts(db.session, thresholds=thresholds))

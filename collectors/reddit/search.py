@@ -9,7 +9,13 @@ One page per search listing page (newest first, paginated by ``after``). Cursor:
 
 ``run`` is set while a run is under way, so a crashed run resumes at ``after``. A new run walks
 down to ``high_water - slack`` (search results can appear late) and skips ids already in
-``seen``. Comments are read once, when their submission is first collected.
+``seen``. Comments are read when their submission is first collected.
+
+Refresh: submissions younger than ``refresh_hours`` are kept in ``recent`` ({fullname: [created,
+num_comments]}); a new run whose last refresh is older than ``refresh_minutes`` first re-reads them
+with ``/api/info`` (100 per request), so their score and comment counts move, and re-reads the comments
+of those whose ``num_comments`` grew (known comments are updated, new ones added). ``refreshed_at``
+says when that last happened.
 """
 
 from __future__ import annotations
@@ -67,6 +73,15 @@ class RedditSearchCollector(Collector):
             "max_items", "Stop a run after this many submissions (0 = no limit)", "int", default=0, advanced=True
         ),
         SettingField("page_size", "Results per request (max 100)", "int", default=100, advanced=True),
+        SettingField(
+            "refresh_hours",
+            "Refresh scores and comments of submissions younger than (hours, 0 = never)",
+            "int",
+            default=48,
+            advanced=True,
+        ),
+        SettingField("refresh_minutes", "Refresh at most every (minutes)", "int", default=60, advanced=True),
+        SettingField("refresh_limit", "Submissions refreshed per run", "int", default=200, advanced=True),
         *CREDENTIAL_FIELDS,
     )
 
@@ -85,11 +100,17 @@ class RedditSearchCollector(Collector):
         from collectors.reddit.client import build_reddit, reddit_errors
 
         values = self.resolve(settings)
-        state = _SearchState.load(cursor, values, utc_now())
+        now = utc_now()
+        state = _SearchState.load(cursor, values, now)
+        refresh = _Refresh.load(cursor, values, now.timestamp())
         subreddits = [s.removeprefix("r/") for s in values["subreddits"]] or ["all"]
         path = f"r/{'+'.join(subreddits)}/search/"
         query = build_query(values["terms"])
         reddit = build_reddit(values)
+        if refresh.due and state.after is None:
+            for refreshed in refresh.pages(reddit, values):
+                yield Page(tuple(refreshed), refresh.stamp(dict(cursor or {}), done=False))
+            refresh.done = True
         while True:
             params: dict[str, str | int] = {
                 "q": query,
@@ -121,13 +142,14 @@ class RedditSearchCollector(Collector):
                     continue
                 items.append(RawItem(fullname, child, {"query": query}))
                 state.mark(fullname, created)
+                refresh.remember(fullname, created, data.get("num_comments"))
                 if values["include_comments"] and _positive(data.get("num_comments")):
                     items.extend(_comment_items(reddit, data, values["max_comments"]))
             limit_hit = values["max_items"] > 0 and state.items >= values["max_items"]
             if reached_floor or limit_hit or not after or not children:
-                yield Page(tuple(items), state.finish())
+                yield Page(tuple(items), refresh.stamp(state.finish(), done=True))
                 return
-            yield Page(tuple(items), state.advance(after))
+            yield Page(tuple(items), refresh.stamp(state.advance(after), done=False))
 
     def map_item(self, item: RawItem) -> NormalizedPost:
         return map_thing(item.payload)
@@ -265,3 +287,61 @@ class _SearchState:
         high_water = max(candidates) if candidates else None
         seen = prune_seen({**self.seen, **self.run_seen}, floor_for(high_water, self.slack))
         return {"v": 1, "high_water": high_water, "seen": seen, "run": None}
+
+
+class _Refresh:
+    """Recent submissions whose metrics and comments a run re-reads, and when it last did."""
+
+    def __init__(
+        self, recent: dict[str, list[float]], refreshed_at: float | None, values: Mapping[str, Any], now: float
+    ) -> None:
+        self.window = float(values["refresh_hours"]) * 3600
+        self.recent = {k: v for k, v in recent.items() if now - v[0] < self.window}
+        self.refreshed_at = refreshed_at
+        self.now = now
+        self.due = (
+            bool(self.recent)
+            and self.window > 0
+            and (refreshed_at is None or now - refreshed_at >= float(values["refresh_minutes"]) * 60)
+        )
+        self.done = False
+
+    @classmethod
+    def load(cls, cursor: Mapping[str, Any] | None, values: Mapping[str, Any], now: float) -> _Refresh:
+        recent: dict[str, list[float]] = {}
+        for fullname, pair in as_mapping((cursor or {}).get("recent")).items():
+            if isinstance(pair, list) and len(pair) == 2 and all(as_float(v) is not None for v in pair):
+                recent[str(fullname)] = [float(pair[0]), float(pair[1])]
+        return cls(recent, as_float((cursor or {}).get("refreshed_at")), values, now)
+
+    def remember(self, fullname: str, created: float | None, comments: Any) -> None:
+        if created is not None and self.window > 0 and self.now - created < self.window:
+            self.recent[fullname] = [created, float(comments) if _positive(comments) else 0.0]
+
+    def stamp(self, cursor: dict[str, Any], *, done: bool) -> dict[str, Any]:
+        """The cursor with the refresh state; ``refreshed_at`` moves once the refresh is complete."""
+        refreshed = self.now if (self.done or (done and not self.due)) else self.refreshed_at
+        return {**cursor, "recent": dict(self.recent), "refreshed_at": refreshed}
+
+    def pages(self, reddit: Any, values: Mapping[str, Any]) -> Iterator[list[RawItem]]:
+        """Re-read recent submissions (newest first), and the comments of those that gained some."""
+        from collectors.reddit.client import reddit_errors
+
+        names = sorted(self.recent, key=lambda k: self.recent[k][0], reverse=True)[: values["refresh_limit"]]
+        for start in range(0, len(names), 100):
+            chunk = names[start : start + 100]
+            with reddit_errors("refreshing recent submissions"):
+                listing = reddit.request(method="GET", path="api/info/", params={"id": ",".join(chunk)})
+            children, _ = _listing_children(listing, "refreshed submissions")
+            items: list[RawItem] = []
+            for child in children:
+                data = child.get("data") if isinstance(child, Mapping) else None
+                if child.get("kind") != "t3" or not isinstance(data, Mapping) or data.get("name") not in self.recent:
+                    continue
+                fullname = str(data["name"])
+                items.append(RawItem(fullname, child, {"refresh": True}))
+                comments = as_float(data.get("num_comments")) or 0.0
+                if values["include_comments"] and comments > self.recent[fullname][1]:
+                    items.extend(_comment_items(reddit, data, values["max_comments"]))
+                    self.recent[fullname][1] = float(comments)
+            yield items

@@ -99,6 +99,30 @@ def _googleplay() -> Iterator[dict[str, Any]]:
         yield {"app_id": fake.app_id}
 
 
+@contextmanager
+def _instagram_graph_hashtag() -> Iterator[dict[str, Any]]:
+    from tests.fakes.instagram_graph_media import sample_account
+
+    with sample_account() as fake:
+        yield fake.settings(hashtags=["#acme", "acmecamp"])
+
+
+@contextmanager
+def _instagram_graph_mentions() -> Iterator[dict[str, Any]]:
+    from tests.fakes.instagram_graph_media import sample_account
+
+    with sample_account() as fake:
+        yield fake.settings(mentioned_media_ids=list(fake.mentions))
+
+
+@contextmanager
+def _trustpilot() -> Iterator[dict[str, Any]]:
+    from tests.fakes.trustpilot import sample_business
+
+    with sample_business() as fake:
+        yield fake.settings(per_page=5)
+
+
 PLUGIN_FAKES: dict[str, Callable[[], AbstractContextManager[dict[str, Any]]]] = {
     "reddit.search": _reddit,
     "instagram.hashtag": _instagram_hashtag,
@@ -107,6 +131,9 @@ PLUGIN_FAKES: dict[str, Callable[[], AbstractContextManager[dict[str, Any]]]] = 
     "rss.feed": _rss,
     "appstore.reviews": _appstore,
     "googleplay.reviews": _googleplay,
+    "instagram_graph.hashtag": _instagram_graph_hashtag,
+    "instagram_graph.mentions": _instagram_graph_mentions,
+    "trustpilot.reviews": _trustpilot,
 }
 
 

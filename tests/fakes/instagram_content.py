@@ -83,13 +83,30 @@ class InstagramContent:
         """Publish ``count`` newer posts under the hashtag."""
         self.recent_total += count
 
-    def add_comment(self, shortcode: str, *, username: str, text: str, parent_pk: str | None = None) -> str:
-        """Add a comment (or a reply) under a post; return its pk."""
+    def add_comment(
+        self,
+        shortcode: str,
+        *,
+        username: str,
+        text: str,
+        parent_pk: str | None = None,
+        user_id: str | None = None,
+        created_at: float | None = None,
+        edited: bool = False,
+    ) -> str:
+        """Add a comment (or a reply) under a post; return its pk.
+
+        ``user_id`` overrides the account id derived from the username (a look-alike account with the
+        same name), ``created_at`` the epoch it was written, ``edited`` sets ``is_edited``.
+        """
         extra = self._extra_comments.setdefault(shortcode, [])
-        pk = str(19_000_000_000_000_000 + len(extra))
-        comment = self._comment_dict(
-            pk, username, text, self.newest + 60 + len(extra), Post.shortcode_to_mediaid(shortcode)
-        )
+        pk = str(19_000_000_000_000_000 + sum(len(c) for c in self._extra_comments.values()))
+        created = created_at if created_at is not None else self.newest + 60 + len(extra)
+        comment = self._comment_dict(pk, username, text, created, Post.shortcode_to_mediaid(shortcode))
+        if user_id is not None:
+            comment.update(user_id=user_id)
+            comment["user"].update(pk=user_id, pk_id=user_id)
+        comment["is_edited"] = edited
         comment["_parent"] = parent_pk
         extra.append(comment)
         return pk
@@ -229,9 +246,14 @@ class InstagramContent:
         ]
         return node
 
+    @staticmethod
+    def user_id_of(username: str) -> str:
+        """The account id the fake gives a commenter with this username."""
+        return str(6_000_000 + sum(map(ord, username)))
+
     def _comment_dict(self, pk: str, username: str, text: str, created: float, media_id: int) -> dict[str, Any]:
         comment = copy.deepcopy(COMMENT)
-        user_pk = str(6_000_000 + sum(map(ord, username)))
+        user_pk = self.user_id_of(username)
         comment.update(
             pk=pk,
             strong_id__=pk,

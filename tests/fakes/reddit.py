@@ -61,6 +61,9 @@ class FakeReddit:
     client_secret: str = "test-secret"
     users: dict[str, str] = field(default_factory=lambda: {"acme_brand": "correct horse"})
     ratelimit_headers: tuple[int, int, int] | None = None
+    #: When set, a comment tree shows only this many top-level comments and a "load more comments"
+    #: stub listing the rest, which ``/api/morechildren`` then serves (as Reddit does for long threads).
+    comments_page: int | None = None
 
     def __post_init__(self) -> None:
         self._base_time = self.newest - (self.total - 1) * self.spacing
@@ -109,9 +112,44 @@ class FakeReddit:
         with self._lock:
             self.total += count
 
-    def add_reply(self, parent_fullname: str, *, author: str, body: str, created_utc: float | None = None) -> str:
-        """Post a comment as another user under a submission or comment; return its fullname."""
-        return self._post_comment(parent_fullname, author=author, body=body, created_utc=created_utc)
+    def add_reply(
+        self,
+        parent_fullname: str,
+        *,
+        author: str,
+        body: str,
+        created_utc: float | None = None,
+        author_fullname: str | None = None,
+        edited: float | None = None,
+    ) -> str:
+        """Post a comment as another user under a submission or comment; return its fullname.
+
+        ``author_fullname`` overrides the account id derived from the name (a look-alike account
+        with the same display name); ``edited`` marks the comment as edited at that epoch.
+        """
+        fullname = self._post_comment(parent_fullname, author=author, body=body, created_utc=created_utc)
+        with self._lock:
+            data = self._posted_by_id[fullname]
+            if author_fullname is not None:
+                data["author_fullname"] = author_fullname
+            if edited is not None:
+                data["edited"] = edited
+        return fullname
+
+    def edit_reply(self, fullname: str, *, body: str, edited: float | None = None) -> None:
+        """Change a posted comment's text as its author would; Reddit then sets ``edited``."""
+        with self._lock:
+            data = self._posted_by_id[fullname]
+            data.update(
+                body=body,
+                body_html=f'<div class="md"><p>{body}</p>\n</div>',
+                edited=edited if edited is not None else float(int(time.time())),
+            )
+
+    @staticmethod
+    def author_fullname_of(author: str) -> str:
+        """The account id the fake gives a user who posts through ``add_reply`` or the API."""
+        return f"t2_{base36(zlib.crc32(author.encode()))}"
 
     def submission_fullname(self, index: int) -> str:
         return f"t3_{base36(SUBMISSION_OFFSET + index)}"
@@ -247,7 +285,7 @@ class FakeReddit:
                 body=body,
                 body_html=f'<div class="md"><p>{body}</p>\n</div>',
                 author=author,
-                author_fullname=f"t2_{base36(zlib.crc32(author.encode()))}",
+                author_fullname=self.author_fullname_of(author),
                 parent_id=parent,
                 link_id=link_id,
                 permalink=f"/r/acme/comments/{sid}/_/{cid}/",
@@ -268,7 +306,7 @@ class FakeReddit:
                 return self._comment(index, spec_number, parent)
         raise KeyError(fullname)
 
-    def _comment_tree(self, index: int) -> list[dict[str, Any]]:
+    def _comment_tree(self, index: int, *, paged: bool = True) -> list[dict[str, Any]]:
         """Return the t1 children of a submission, replies nested like Reddit does."""
         sid = base36(SUBMISSION_OFFSET + index)
         nodes = [self._comment(index, n, p) for n, p in self._comment_specs(index)]
@@ -286,6 +324,24 @@ class FakeReddit:
             return children
 
         top = wrap(f"t3_{sid}")
+        if paged and self.comments_page is not None and len(top) > self.comments_page:
+            hidden = top[self.comments_page :]
+            top = top[: self.comments_page]
+            ids = [node["id"] for node in _flatten(hidden)]
+            top.append(
+                {
+                    "kind": "more",
+                    "data": {
+                        "count": len(ids),
+                        "name": f"t1_{ids[0]}",
+                        "id": ids[0],
+                        "parent_id": f"t3_{sid}",
+                        "depth": 0,
+                        "children": ids,
+                    },
+                }
+            )
+            return top
         if top:
             top.append(
                 {
@@ -352,6 +408,8 @@ class FakeReddit:
             return self._comments(parts[1])
         if method == "GET" and parts == ["api", "info"]:
             return 200, {}, self._info(query.get("id", ""))
+        if method == "POST" and parts == ["api", "morechildren"]:
+            return 200, {}, self._more_children(form)
         if method == "POST" and parts == ["api", "comment"]:
             user = self._tokens[token]
             if user is None:
@@ -395,6 +453,17 @@ class FakeReddit:
         submission = _listing([{"kind": "t3", "data": self.submission(index)}], after=None)
         return 200, {}, [submission, _listing(self._comment_tree(index), after=None)]
 
+    def _more_children(self, form: dict[str, str]) -> dict[str, Any]:
+        """Answer ``/api/morechildren``: the asked comments, flat, each with its ``parent_id`` (Reddit's shape)."""
+        index = self.index_of(form.get("link_id", "").removeprefix("t3_"))
+        wanted = set(filter(None, form.get("children", "").split(",")))
+        things = []
+        if index is not None:
+            for node in _flatten(self._comment_tree(index, paged=False)):
+                if node["id"] in wanted:
+                    things.append({"kind": "t1", "data": dict(node, replies="")})
+        return {"json": {"errors": [], "data": {"things": things}}}
+
     def _info(self, ids: str) -> dict[str, Any]:
         children = []
         for fullname in filter(None, ids.split(",")):
@@ -406,6 +475,19 @@ class FakeReddit:
                 except (KeyError, ValueError):
                     continue
         return _listing(children, after=None)
+
+
+def _flatten(children: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the ``data`` of every t1 in a nested comment listing, parents before their replies."""
+    found = []
+    for child in children:
+        if child.get("kind") != "t1":
+            continue
+        found.append(child["data"])
+        replies = child["data"].get("replies")
+        if isinstance(replies, dict):
+            found.extend(_flatten(replies["data"]["children"]))
+    return found
 
 
 def _listing(children: Iterable[dict[str, Any]], *, after: str | None) -> dict[str, Any]:

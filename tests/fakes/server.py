@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -45,6 +45,7 @@ class RecordedRequest:
     query: dict[str, str]
     form: dict[str, str]
     authorization: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class JsonServer:
@@ -152,6 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
             {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()},
             {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()},
             self.headers.get("Authorization", ""),
+            {k.lower(): v for k, v in self.headers.items()},
         )
         status, headers, raw = self.owner.respond(request)
         try:

@@ -3,16 +3,60 @@
 from ugc_hub.models.audit import AuditEvent
 from ugc_hub.models.base import db
 from ugc_hub.models.collection import RUN_STATUSES, AccountLease, CollectorRun
-from ugc_hub.models.ideas import Campaign, Customer, Idea, IdeaMilestone, LoginLink, OutboxMessage, Support
+from ugc_hub.models.contests import (
+    Contest,
+    ContestConflict,
+    ContestDraw,
+    ContestEntry,
+    ContestExclusion,
+    ContestJuror,
+    ContestRules,
+    ContestVote,
+    JuryAssignment,
+    JuryRound,
+    RecurringDraw,
+)
+from ugc_hub.models.friction import FrictionAlert
+from ugc_hub.models.gallery import Gallery, GalleryDailyStat, GalleryItem, GallerySnapshot
+from ugc_hub.models.ideas import (
+    Campaign,
+    Customer,
+    Idea,
+    IdeaComment,
+    IdeaImage,
+    IdeaMilestone,
+    IdeaReview,
+    IdeaUpdate,
+    IntegrityFlag,
+    InvalidationRun,
+    LoginLink,
+    OutboxMessage,
+    ReviewBatch,
+    Support,
+)
 from ugc_hub.models.media import MediaAsset
+from ugc_hub.models.nps import NPS_CHANNELS, NpsInvitation, NpsResponse, NpsSurvey
 from ugc_hub.models.post import MODERATION_STATUSES, Author, Post, PostHashtag
-from ugc_hub.models.rights import RIGHTS_STATES, PostRights
+from ugc_hub.models.rights import (
+    RIGHTS_STATES,
+    ConsentEvent,
+    MessageTemplate,
+    OwnershipCode,
+    PostRights,
+    RightsMessage,
+    RightsPolicy,
+    RightsReply,
+    RightsRequest,
+    TermsVersion,
+    UsedLink,
+)
 from ugc_hub.models.sentiment import SENTIMENT_LABELS, PostSentiment
 from ugc_hub.models.staff import ROLES, ApiToken, User
 from ugc_hub.models.workspace import Source, Workspace
 
 __all__ = [
     "MODERATION_STATUSES",
+    "NPS_CHANNELS",
     "RIGHTS_STATES",
     "ROLES",
     "RUN_STATUSES",
@@ -23,18 +67,53 @@ __all__ = [
     "Author",
     "Campaign",
     "CollectorRun",
+    "ConsentEvent",
+    "Contest",
+    "ContestConflict",
+    "ContestDraw",
+    "ContestEntry",
+    "ContestExclusion",
+    "ContestJuror",
+    "ContestRules",
+    "ContestVote",
     "Customer",
+    "FrictionAlert",
+    "Gallery",
+    "GalleryDailyStat",
+    "GalleryItem",
+    "GallerySnapshot",
     "Idea",
+    "IdeaComment",
+    "IdeaImage",
     "IdeaMilestone",
+    "IdeaReview",
+    "IdeaUpdate",
+    "IntegrityFlag",
+    "InvalidationRun",
+    "JuryAssignment",
+    "JuryRound",
     "LoginLink",
     "MediaAsset",
+    "MessageTemplate",
+    "NpsInvitation",
+    "NpsResponse",
+    "NpsSurvey",
     "OutboxMessage",
+    "OwnershipCode",
     "Post",
     "PostHashtag",
     "PostRights",
     "PostSentiment",
+    "RecurringDraw",
+    "ReviewBatch",
+    "RightsMessage",
+    "RightsPolicy",
+    "RightsReply",
+    "RightsRequest",
     "Source",
     "Support",
+    "TermsVersion",
+    "UsedLink",
     "User",
     "Workspace",
     "db",

@@ -21,11 +21,12 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from collectors import registry as default_registry
-from collectors.base import Collector, Page
+from collectors.base import SHARED_USAGE_SETTING, Collector, Page
 from collectors.errors import ConfigurationError, MappingError, RateLimited, ReloginRequired, TransientError
 from collectors.registry import UnknownCollector
 from ugc_hub.models import AccountLease, CollectorRun, Source
 from ugc_hub.models.base import DbSession, utcnow
+from ugc_hub.models.secret_json import unreadable_secrets
 from ugc_hub.services.ingest import ingest_batch
 
 LEASE_SECONDS = 900
@@ -167,6 +168,24 @@ def due_sources(session: DbSession, now: datetime) -> list[int]:
     )
 
 
+def shared_usage(
+    session: DbSession, source: Source, plugin: Collector, *, registry: CollectorLookup = default_registry
+) -> dict[str, float]:
+    """The account budget the *other* sources of this source's platform account spent (see ``account_usage``)."""
+    key = plugin.account_key(dict(source.settings or {}))
+    merged: dict[str, float] = {}
+    for other in session.scalars(select(Source).where(Source.id != source.id).order_by(Source.id)):
+        try:
+            other_plugin: Collector | None = registry.get(other.kind)()
+        except UnknownCollector:  # a plugin no longer installed spends nothing we can count
+            other_plugin = None
+        if other_plugin is None or other_plugin.account_key(dict(other.settings or {})) != key:
+            continue
+        for what, at in other_plugin.account_usage(other.cursor).items():
+            merged[what] = min(at, merged.get(what, at))
+    return merged
+
+
 def backoff_seconds(
     retries: int, *, base: float = 30.0, cap: float = 3600.0, rng: Callable[[], float] = random.random
 ) -> float:
@@ -212,7 +231,16 @@ def collect_source(
     try:
         plugin = registry.get(source.kind)()
         stopped_early = False
-        pages = plugin.fetch(dict(source.settings or {}), source.cursor)
+        settings = dict(source.settings or {})
+        stuck = unreadable_secrets(settings)
+        if stuck:
+            raise ConfigurationError(
+                f"the stored {', '.join(stuck)} cannot be decrypted with this SECRET_KEY; add the former key to "
+                "SECRET_KEY_FALLBACKS or enter the secret again"
+            )
+        if type(plugin).account_usage is not Collector.account_usage:
+            settings[SHARED_USAGE_SETTING] = shared_usage(session, source, plugin, registry=registry)
+        pages = plugin.fetch(settings, source.cursor)
         try:
             for page in pages:
                 run.store(plugin, page)

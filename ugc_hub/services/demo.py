@@ -1,4 +1,9 @@
-"""Demo data for a first run: a brand workspace, a demo admin and a few dozen posts."""
+"""Demo data for a first run: a brand workspace, a demo admin and a few dozen posts.
+
+The posts are recorded platform payloads (``ugc_hub/demo/recorded.jsonl``: Instagram iPhone media
+dicts, Reddit t3 things, Trustpilot reviews, in the shapes the collectors and their test fakes use),
+each mapped by its real collector's ``map_item``: the demo inbox holds what the collectors would store.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +13,23 @@ import os
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
+from collectors import registry
+from collectors.base import RawItem
 from ugc_hub.domain.posts import MediaItem, NormalizedPost
 from ugc_hub.models import Campaign, User, Workspace
 from ugc_hub.models.base import DbSession
 from ugc_hub.services import audit
 from ugc_hub.services.ideas import create_campaign
-from ugc_hub.services.importer import record_to_post
 from ugc_hub.services.ingest import IngestResult, ingest_posts
 from ugc_hub.services.storage import Storage
 from ugc_hub.services.users import create_user
 from ugc_hub.services.workspaces import create_workspace
 
-DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "posts.jsonl"
+DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "recorded.jsonl"
 
 
 @dataclass(frozen=True)
@@ -91,16 +98,25 @@ def load_demo(
     posts = []
     for line in DEMO_FILE.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        colour = record.pop("demo_image", None)
-        post = record_to_post(record)
+        post = recorded_post(record)
+        colour = record.get("demo_image")
         if colour:
             key = f"media/demo/{post.platform_id}.jpg"
             _demo_image(storage, key, colour)
-            alt = f"Photo shared by @{record['author_handle']}"
+            alt = f"Photo shared by @{post.author.handle}" if post.author else "Photo"
             post = _with_media(post, MediaItem(url=key, storage_key=key, alt=alt))
         posts.append(post)
     result = ingest_posts(session, posts, workspace_id=workspace.id)
     return DemoResult(email=email, password=secret, posts=result)
+
+
+def recorded_post(record: dict[str, Any]) -> NormalizedPost:
+    """Map one recorded payload with the collector that would have fetched it."""
+    payload = record["payload"]
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    platform_id = str(payload.get("code") or data.get("name") or payload.get("id") or "")
+    plugin = registry.get(record["collector"])()
+    return plugin.map_item(RawItem(platform_id, payload, record.get("meta") or {}))
 
 
 def _with_media(post: NormalizedPost, media: MediaItem) -> NormalizedPost:

@@ -1,33 +1,42 @@
-"""Friction report: negative posts grouped into themes, with weekly volumes and change against the
-previous period, plus the weekly share of negative posts."""
+"""Friction report: negative posts and NPS detractors' comments grouped into themes, with weekly volumes
+and change against the previous period, plus the weekly share of negative posts and the mean sentiment
+per source."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from ugc_hub.domain.friction import match_themes, theme_table
-from ugc_hub.models import Post, PostSentiment
+from ugc_hub.models import NpsResponse, Post, PostSentiment
 from ugc_hub.models.base import DbSession
 
 # Newest negative posts read per report: enough for weeks of a busy brand, bounded for the page.
 MAX_NEGATIVE_POSTS = 20_000
+# NPS answers from 0 to this score are detractors; their comments count as negative texts.
+DETRACTOR_MAX = 6
+NPS_PLATFORM = "nps"
 
 
 @dataclass(frozen=True)
 class Example:
-    """A representative post of a theme."""
+    """A representative text of a theme: a post, or an NPS detractor's comment (``post_id`` None)."""
 
-    post_id: int
-    platform: str
+    post_id: int | None
+    platform: str  # "nps" for a detractor's comment
     language: str | None
     posted_at: datetime
     score: float
     text: str
+    response_id: int | None = None
+
+    @property
+    def from_nps(self) -> bool:
+        return self.response_id is not None
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,9 @@ class FrictionReport:
     themes: tuple[Theme, ...]  # most mentioned in the current period first
     # Per week: (scored posts, negative posts).
     weekly_sentiment: tuple[tuple[int, int], ...]
+    # Per platform, per week: mean sentiment score in [-1, 1], None for a week without scored posts.
+    sentiment_by_source: Mapping[str, tuple[float | None, ...]] = field(default_factory=dict)
+    detractor_comments: int = 0
 
 
 def _monday(day: date) -> date:
@@ -96,15 +108,19 @@ def friction_report(
 
     scored = [0] * weeks
     negative = [0] * weeks
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0] * weeks)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
     labels = session.execute(
-        select(Post.posted_at, PostSentiment.label)
+        select(Post.posted_at, Post.platform, PostSentiment.label, PostSentiment.score)
         .join(PostSentiment, PostSentiment.post_id == Post.id)
         .where(*in_window)
     )
-    for posted_at, label in labels:
+    for posted_at, platform, label, score in labels:
         week = week_of(posted_at)
         scored[week] += 1
         negative[week] += label == "negative"
+        sums[platform][week] += score
+        counts[platform][week] += 1
 
     rows = session.execute(
         select(Post.id, Post.platform, Post.language, Post.posted_at, Post.title, Post.text, PostSentiment.score)
@@ -114,41 +130,47 @@ def friction_report(
         .limit(MAX_NEGATIVE_POSTS)
     ).all()
 
+    texts = [
+        (f"{row.title}\n{row.text}" if row.title else row.text, row.language,
+         Example(row.id, row.platform, row.language, row.posted_at, row.score, row.text))
+        for row in rows
+    ]  # fmt: skip
+    detractors = _detractor_comments(session, start=start, end=end, workspace_id=workspace_id)
+    texts.extend((example.text, example.language, example) for example in detractors)
+
     table = theme_table(extra_keywords)
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
     words: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     candidates: dict[str, list[tuple[int, float, Example]]] = defaultdict(list)
     unthemed = 0
-    for row in rows:
-        text = f"{row.title}\n{row.text}" if row.title else row.text
+    for text, language, example in texts:
         matches = match_themes(text, themes=table)
         if not matches:
             unthemed += 1
-        example = Example(row.id, row.platform, row.language, row.posted_at, row.score, row.text)
         for match in matches:
-            weekly[match.theme][week_of(row.posted_at)] += 1
-            # Each post counts a word once, so one rant does not make a keyword.
-            words[match.theme][row.language or ""].update(set(match.words))
-            candidates[match.theme].append((len(set(match.words)), row.score, example))
+            weekly[match.theme][week_of(example.posted_at)] += 1
+            # Each text counts a word once, so one rant does not make a keyword.
+            words[match.theme][language or ""].update(set(match.words))
+            candidates[match.theme].append((len(set(match.words)), example.score, example))
 
     themes = []
-    for key, counts in weekly.items():
-        current = sum(counts[weeks - period_weeks :])
-        previous = sum(counts[max(0, weeks - 2 * period_weeks) : weeks - period_weeks])
+    for key, per_week in weekly.items():
+        current = sum(per_week[weeks - period_weeks :])
+        previous = sum(per_week[max(0, weeks - 2 * period_weeks) : weeks - period_weeks])
         # Representative: the posts that say most about the theme, then the most negative, then newest.
         ranked = sorted(candidates[key], key=lambda c: (-c[0], c[1], -c[2].posted_at.timestamp()))
         themes.append(
             Theme(
                 key=key,
-                total=sum(counts),
+                total=sum(per_week),
                 current=current,
                 previous=previous,
-                weekly=tuple(counts),
+                weekly=tuple(per_week),
                 keywords={
                     language: tuple(word for word, _ in counter.most_common(keywords))
                     for language, counter in sorted(words[key].items())
                 },
-                examples=tuple(c[2] for c in ranked[:examples]),
+                examples=_representatives([c[2] for c in ranked], examples),
             )
         )
     themes.sort(key=lambda theme: (-theme.current, -theme.total, theme.key))
@@ -159,4 +181,45 @@ def friction_report(
         unthemed=unthemed,
         themes=tuple(themes),
         weekly_sentiment=tuple(zip(scored, negative, strict=True)),
+        sentiment_by_source={
+            platform: tuple(total / n if n else None for total, n in zip(sums[platform], counts[platform], strict=True))
+            for platform in sorted(sums)
+        },
+        detractor_comments=len(detractors),
     )
+
+
+def _representatives(ranked: list[Example], count: int) -> tuple[Example, ...]:
+    """The best ``count`` examples, keeping a place for the best NPS comment when posts would crowd it out."""
+    chosen = ranked[:count]
+    if count > 0 and not any(example.from_nps for example in chosen):
+        best_nps = next((example for example in ranked if example.from_nps), None)
+        if best_nps is not None:
+            chosen = [*chosen[: count - 1], best_nps]
+    return tuple(chosen)
+
+
+def _detractor_comments(
+    session: DbSession, *, start: datetime, end: datetime, workspace_id: int | None
+) -> list[Example]:
+    """NPS detractors' comments in the window, as negative texts (score 0 → -1, 6 → about -0.14)."""
+    where = [
+        NpsResponse.score <= DETRACTOR_MAX,
+        NpsResponse.comment != "",
+        NpsResponse.responded_at >= start,
+        NpsResponse.responded_at < end,
+    ]
+    if workspace_id is not None:
+        where.append(NpsResponse.workspace_id == workspace_id)
+    rows = session.execute(
+        select(NpsResponse.id, NpsResponse.language, NpsResponse.responded_at, NpsResponse.score, NpsResponse.comment)
+        .where(*where)
+        .order_by(NpsResponse.responded_at.desc(), NpsResponse.id.desc())
+        .limit(MAX_NEGATIVE_POSTS)
+    )
+    return [
+        Example(
+            None, NPS_PLATFORM, language, at, (score - DETRACTOR_MAX - 1) / (DETRACTOR_MAX + 1), comment, response_id
+        )
+        for response_id, language, at, score, comment in rows
+    ]

@@ -1,4 +1,4 @@
-"""Post images downloaded once to storage, with a Pillow thumbnail and a perceptual hash.
+"""Post images downloaded once to storage (never from a private address, see ``media_fetch``), with a Pillow thumbnail and a perceptual hash.
 
 The same bytes are stored once (keyed by their sha256); the perceptual hash (``imagehash.phash``,
 64 bits) finds the same photo reposted after resizing or recompression.
@@ -9,17 +9,19 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 import imagehash
-import requests
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
 from ugc_hub.models import MediaAsset, Post
 from ugc_hub.models.base import DbSession, utcnow
+from ugc_hub.services.media_fetch import MediaFetchError, MediaRefused, fetch_public
 from ugc_hub.services.storage import Storage
 from ugc_hub.services.validation import is_web_url
 
@@ -34,28 +36,16 @@ IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WE
 Fetch = Callable[[str], bytes]
 
 
-class MediaFetchError(Exception):
-    """The file could not be downloaded (network, status, size); worth another attempt later."""
-
-
-def http_fetch(url: str, *, timeout: float = 15.0, max_bytes: int = MAX_BYTES) -> bytes:
-    """Download one file over http(s), refusing anything larger than ``max_bytes``."""
+def http_fetch(url: str, *, timeout: float = 15.0, max_bytes: int = MAX_BYTES, allow_private: bool = False) -> bytes:
+    """Download one file over http(s), refusing non-public addresses and anything over ``max_bytes``."""
     if not is_web_url(url):
-        raise MediaFetchError(f"not an http(s) URL: {url[:200]}")
-    try:
-        with requests.get(url, timeout=timeout, stream=True) as response:
-            if response.status_code != 200:
-                raise MediaFetchError(f"HTTP {response.status_code} for {url[:200]}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise MediaFetchError(f"larger than {max_bytes} bytes: {url[:200]}")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except requests.RequestException as exc:
-        raise MediaFetchError(f"{type(exc).__name__}: {exc}") from exc
+        raise MediaRefused(f"refused: not an http(s) URL: {url[:200]}")
+    return fetch_public(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
+
+
+def fetcher_from_config(config: Mapping[str, Any]) -> Fetch:
+    """The fetch function the config asks for (``MEDIA_ALLOW_PRIVATE_ADDRESSES`` is for tests only)."""
+    return partial(http_fetch, allow_private=bool(config.get("MEDIA_ALLOW_PRIVATE_ADDRESSES", False)))
 
 
 def url_hash(url: str) -> str:
@@ -144,7 +134,7 @@ def download_pending(
             data = fetch(asset.url)
         except MediaFetchError as exc:
             asset.error = str(exc)[:2000]
-            if asset.attempts >= MAX_ATTEMPTS:
+            if isinstance(exc, MediaRefused) or asset.attempts >= MAX_ATTEMPTS:
                 asset.status = "failed"
                 report.failed += 1
             else:

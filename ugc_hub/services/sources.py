@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import select
 
 from collectors import registry as default_registry
+from collectors.base import HealthNote
 from collectors.registry import UnknownCollector
 from ugc_hub.models import CollectorRun, Source
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.services import audit
-from ugc_hub.services.collection import CollectorLookup
+from ugc_hub.services.collection import CollectorLookup, shared_usage
 
 MIN_SCHEDULE_SECONDS = 60
 #: A source whose last runs all brought nothing is flagged once this many runs in a row were empty.
@@ -173,9 +174,25 @@ class SourceHealth:
     running: bool
     silent: bool
     overdue: bool
+    #: The plugin's own notes: quotas left, credentials that expire soon.
+    notes: Sequence[HealthNote] = ()
 
 
-def source_health(session: DbSession, source: Source, *, now: datetime | None = None, limit: int = 30) -> SourceHealth:
+def health_notes(
+    session: DbSession, source: Source, *, now: datetime, registry: CollectorLookup = default_registry
+) -> list[HealthNote]:
+    """What the source's plugin says about its quota and credentials (never raises)."""
+    try:
+        plugin = registry.get(source.kind)()
+        usage = shared_usage(session, source, plugin, registry=registry)
+        return plugin.health_notes(dict(source.settings or {}), source.cursor, shared_usage=usage, now=now.timestamp())
+    except Exception as exc:  # the health page must render whatever a plugin does
+        return [HealthNote("warning", "notes_failed", f"The collector could not report its state: {exc}")]
+
+
+def source_health(
+    session: DbSession, source: Source, *, now: datetime | None = None, limit: int = 30, with_notes: bool = True
+) -> SourceHealth:
     """Recent runs and the flags a person should see: running, silent (no new posts lately), overdue."""
     now = now or utcnow()
     runs = session.scalars(
@@ -190,4 +207,5 @@ def source_health(session: DbSession, source: Source, *, now: datetime | None = 
         and source.next_run_at + timedelta(seconds=max(source.schedule_seconds, 600)) < now
         and not running
     )
-    return SourceHealth(source, runs, runs[0] if runs else None, running, silent, overdue)
+    notes = health_notes(session, source, now=now) if with_notes else []
+    return SourceHealth(source, runs, runs[0] if runs else None, running, silent, overdue, notes)

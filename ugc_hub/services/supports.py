@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,15 +13,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ugc_hub.domain.ladder import LEGO_LADDER, Ladder, Milestone, may_withdraw, milestones_crossed, progress
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.models.ideas import Campaign, Customer, Idea, IdeaMilestone, Support
+from ugc_hub.services.ideas_eligibility import ineligibility
+from ugc_hub.services.ideas_integrity import DEFAULT_RULES, RateRule, rule_broken
+from ugc_hub.services.ideas_reviews import batch_for
 
 
 @dataclass(frozen=True)
 class SupportResult:
-    """``status``: counted, already, withdrawn, own_idea, not_verified, closed, latched, not_found."""
+    """``status``: counted, already, withdrawn, own_idea, not_verified, closed, latched, not_found,
+    or an ineligibility (needs_declaration, too_young, country).
+
+    A quarantined support also reports ``counted``: the client must not learn it was set aside.
+    """
 
     status: str
     supporters: int
     crossed: list[int] = field(default_factory=list)
+    #: The supporter targets of the crossed milestones (for the author's e-mail), and the campaign's minimum
+    #: age (for the refusal message): the caller needs no further query.
+    targets: list[int] = field(default_factory=list)
+    min_age: int | None = None
 
 
 def ladder_of(campaign: Campaign) -> Ladder:
@@ -44,6 +56,24 @@ def _locked_idea(session: DbSession, idea_id: int) -> Idea | None:
     )
 
 
+def _lock_for_support(session: DbSession, idea_id: int, customer_id: int) -> tuple[Idea, Campaign, Customer] | None:
+    """The idea (locked as in ``_locked_idea``), its campaign and the customer, in one round trip.
+
+    The idea's milestones are read by a separate statement *after* the lock is granted: in READ COMMITTED,
+    rows joined here would come from the snapshot taken before waiting for the lock, and miss the
+    milestone that the previous lock holder just recorded.
+    """
+    row = session.execute(
+        select(Idea, Campaign, Customer)
+        .join(Campaign, Campaign.id == Idea.campaign_id)
+        .join(Customer, Customer.id == customer_id)
+        .where(Idea.id == idea_id)
+        .with_for_update(of=Idea)
+        .execution_options(populate_existing=True)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 def _reached(session: DbSession, idea_id: int) -> list[datetime]:
     rows = session.scalars(
         select(IdeaMilestone.reached_at).where(IdeaMilestone.idea_id == idea_id).order_by(IdeaMilestone.position)
@@ -52,42 +82,62 @@ def _reached(session: DbSession, idea_id: int) -> list[datetime]:
 
 
 def cast_support(
-    session: DbSession, *, idea_id: int, customer_id: int, ip: str | None = None, now: datetime | None = None
+    session: DbSession,
+    *,
+    idea_id: int,
+    customer_id: int,
+    ip: str | None = None,
+    now: datetime | None = None,
+    rules: Sequence[RateRule] = DEFAULT_RULES,
 ) -> SupportResult:
-    """Record a support and any milestone it crosses, in one transaction, then commit."""
+    """Record a support and any milestone it crosses, in one transaction, then commit.
+
+    A support over a rate rule is stored ``quarantined`` (with the rule's name) and counts for nothing.
+    """
     now = now or utcnow()
     try:
-        idea = _locked_idea(session, idea_id)
-        customer = session.get(Customer, customer_id)
-        if idea is None or customer is None:
+        # The rate rules look at this person's and this address's recent supports, not at the idea: they are
+        # counted before the idea's lock is taken, to keep the serialised part of a support short.
+        broken = rule_broken(session, rules, customer_id=customer_id, ip=ip, now=now)
+        found = _lock_for_support(session, idea_id, customer_id)
+        if found is None or found[0].status in ("in_moderation", "rejected"):
             session.rollback()
             return SupportResult("not_found", 0)
+        idea, campaign, customer = found
         if customer.verified_at is None:
             session.rollback()
             return SupportResult("not_verified", idea.supporters)
         if idea.author_id == customer_id:
             session.rollback()
             return SupportResult("own_idea", idea.supporters)
-        campaign = session.get(Campaign, idea.campaign_id)
-        ladder = ladder_of(campaign) if campaign is not None else LEGO_LADDER
-        reached = _reached(session, idea.id)
+        refusal = ineligibility(campaign, customer, now.date())
+        if refusal is not None:
+            session.rollback()
+            return SupportResult(refusal, idea.supporters, min_age=campaign.min_age)
         if idea.status != "published" or idea.published_at is None:
             session.rollback()
             return SupportResult("closed", idea.supporters)
+        ladder = ladder_of(campaign)
+        reached = _reached(session, idea.id)
         if progress(ladder, idea.published_at, reached, now).status != "open":
             session.rollback()
             return SupportResult("closed", idea.supporters)
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        state = "counted" if broken is None else "quarantined"
         support_id = session.scalar(
             insert(Support)
-            .values(idea_id=idea.id, customer_id=customer_id, state="counted", ip=ip, created_at=now)
+            .values(idea_id=idea.id, customer_id=customer_id, state=state, reason=broken, ip=ip, created_at=now)
             .on_conflict_do_nothing(index_elements=["idea_id", "customer_id"])
             .returning(Support.id)
         )
         if support_id is None:  # the unique constraint said: this person already supports it
             session.rollback()
             return SupportResult("already", idea.supporters)
+        if broken is not None:
+            supporters = idea.supporters
+            session.commit()
+            return SupportResult("counted", supporters)
         idea.supporters += 1
         after = milestones_crossed(ladder, idea.published_at, reached, idea.supporters, now)
         crossed = list(range(len(reached), len(after)))
@@ -102,12 +152,14 @@ def cast_support(
             )
         if len(after) == len(ladder.milestones):
             idea.status = "qualified"
+            idea.qualified_at = now
+            idea.review_batch_id = batch_for(session, idea)
         supporters = idea.supporters
         session.commit()
     except Exception:
         session.rollback()
         raise
-    return SupportResult("counted", supporters, crossed)
+    return SupportResult("counted", supporters, crossed, [ladder.milestones[p].supporters for p in crossed])
 
 
 def withdraw_support(session: DbSession, *, idea_id: int, customer_id: int) -> SupportResult:

@@ -1,11 +1,13 @@
 """Small SVG charts drawn on the server: no script, no inline style, no third-party request.
 
-Colours come from classes styled in hub.css (the CSP forbids style attributes); every label is escaped.
+Colours come from classes styled in hub.css (the CSP forbids style attributes), or, for the series of
+a line chart, from SVG presentation attributes (``stroke``), which the CSP allows; every label is escaped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
@@ -69,3 +71,75 @@ def sparkline(values: Sequence[int], *, title: str, width: int = 160, height: in
         for i, v in enumerate(values)
     ]
     return _svg(width, height, title, body, "spark")
+
+
+# Distinguishable in colour-blind palettes (Okabe–Ito); lines also differ by dash pattern.
+SERIES_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+DASHES = ("", "6 3", "2 3", "8 3 2 3")
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[float | None]  # None leaves a gap
+
+
+def line_chart(
+    series: Sequence[Series],
+    labels: Sequence[str],
+    *,
+    title: str,
+    low: float,
+    high: float,
+    unit: str = "",
+    width: int = 560,
+    height: int = 200,
+) -> Markup:
+    """One line per series over the labelled points, between ``low`` and ``high``, with a legend below."""
+    top, side, label_band = 10, 34, 18
+    legend_rows = (len(series) + 2) // 3
+    plot_bottom = height - label_band
+    total_height = height + legend_rows * 18
+    span = (high - low) or 1
+    step = (width - side - 8) / max(len(labels) - 1, 1)
+
+    def x(i: int) -> float:
+        return side + i * step
+
+    def y(value: float) -> float:
+        return plot_bottom - (plot_bottom - top) * (min(max(value, low), high) - low) / span
+
+    body = []
+    for value in (low, (low + high) / 2, high):
+        body.append(
+            f'<line class="axis" x1="{side}" y1="{y(value):.1f}" x2="{width - 4}" y2="{y(value):.1f}"/>'
+            f'<text class="label" x="{side - 4}" y="{y(value) + 4:.1f}" text-anchor="end">{escape(f"{value:g}{unit}")}</text>'
+        )
+    for i, label in enumerate(labels):
+        body.append(f'<text class="label" x="{x(i):.1f}" y="{height - 4}" text-anchor="middle">{escape(label)}</text>')
+    for n, line in enumerate(series):
+        colour, dash = SERIES_COLOURS[n % len(SERIES_COLOURS)], DASHES[n % len(DASHES)]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        runs: list[list[tuple[int, float]]] = [[]]
+        for i, point in enumerate(line.values):
+            if point is None:
+                runs.append([])
+            else:
+                runs[-1].append((i, point))
+        for run in runs:
+            if len(run) > 1:
+                points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
+                body.append(
+                    f'<polyline class="line" fill="none" stroke="{colour}" stroke-width="2"{dashed} points="{points}"/>'
+                )
+            for i, v in run:
+                body.append(
+                    f'<circle class="point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
+                    f"<title>{escape(line.name)} · {escape(labels[i])}: {escape(f'{v:.2g}{unit}' if abs(v) < 10 else f'{v:.0f}{unit}')}</title></circle>"
+                )
+        lx, ly = 8 + (n % 3) * (width // 3), height + 6 + (n // 3) * 18
+        body.append(
+            f'<line x1="{lx}" y1="{ly + 6}" x2="{lx + 22}" y2="{ly + 6}" stroke="{colour}" stroke-width="3"{dashed}/>'
+            f'<text class="legend" x="{lx + 28}" y="{ly + 10}">{escape(line.name)}</text>'
+        )
+    return _svg(width, total_height, title, body, "lines")

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import EmailField, StringField, TextAreaField
+from wtforms import EmailField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ugc_hub.extensions import limiter
 from ugc_hub.models import db
+from ugc_hub.models.base import utcnow
 from ugc_hub.models.ideas import Campaign, Customer, Idea, Support
 from ugc_hub.services import ideas as idea_service
 from ugc_hub.services.customers import SignInError, redeem_login_link, request_login_link
+from ugc_hub.services.ideas_eligibility import ineligibility
+from ugc_hub.services.ideas_images import MAX_IMAGE_BYTES, MAX_IMAGES, ImageRejected, check_uploads
+from ugc_hub.services.ideas_integrity import RateRule, parse_rules
 from ugc_hub.services.mail import MailError, MailSettings
+from ugc_hub.services.storage import storage_from_config
 from ugc_hub.services.supports import cast_support, withdraw_support
+from ugc_hub.web.ideas_messages import IDEA_MESSAGES, IMAGE_MESSAGES, SUPPORT_MESSAGES
 
 bp = Blueprint("ideas", __name__)
 
@@ -31,6 +37,8 @@ class EmailForm(FlaskForm):
 class IdeaForm(FlaskForm):
     title = StringField("title", validators=[DataRequired(), Length(max=idea_service.MAX_TITLE)])
     description = TextAreaField("description", validators=[Length(max=idea_service.MAX_DESCRIPTION)])
+    category = StringField("category", validators=[Length(max=idea_service.MAX_CATEGORY)])
+    images = MultipleFileField("images")
 
 
 class ButtonForm(FlaskForm):
@@ -112,10 +120,54 @@ def campaign(slug: str) -> str:
     found = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
     if found is None:
         abort(404)
-    sort = "newest" if request.args.get("sort") == "newest" else "supporters"
-    rows = idea_service.public_ideas(db.session, found.id, sort=sort)
+    sort = request.args.get("sort", "supporters")
+    sort = sort if sort in idea_service.SORTS else "supporters"
+    status = request.args.get("status", "")
+    status = status if status in idea_service.STATUS_FILTERS else ""
+    category = request.args.get("category", "")[:64]
+    query = request.args.get("q", "")[:200]
+    rows = idea_service.public_ideas(db.session, found.id, sort=sort, status=status, category=category, query=query)
     standings = [idea_service.standing(db.session, idea) for idea in rows]
-    return render_template("ideas/campaign.html", campaign=found, standings=standings, sort=sort)
+    if sort == "deadline":  # soonest deadline first; ideas without one (frozen, qualified) last
+        standings.sort(key=lambda s: (s.days_left is None, s.progress.deadline or s.idea.created_at))
+    return render_template(
+        "ideas/campaign.html",
+        campaign=found,
+        standings=standings,
+        sort=sort,
+        status=status,
+        category=category,
+        query=query,
+        categories=idea_service.categories(db.session, found.id),
+        filters=list(idea_service.STATUS_FILTERS),
+    )
+
+
+def image_max_bytes() -> int:
+    return int(current_app.config.get("IDEA_IMAGE_MAX_BYTES", MAX_IMAGE_BYTES))
+
+
+def read_uploads(field: Any) -> list[tuple[str, bytes]]:
+    """(filename, bytes) of each uploaded file, reading at most one byte past the limit."""
+    limit = image_max_bytes()
+    return [(f.filename or "?", f.stream.read(limit + 1)) for f in field.data or [] if getattr(f, "filename", "")]
+
+
+def flash_image_error(exc: ImageRejected) -> None:
+    message = IMAGE_MESSAGES[exc.code]
+    flash(str(message % {"name": exc.filename, "mb": image_max_bytes() // (1024 * 1024), "max": MAX_IMAGES}), "error")
+    flash(_("Your text is kept below; please choose the pictures again."), "error")
+
+
+def eligibility_gate(found: Campaign, customer: Customer) -> Response | None:
+    """Send the customer to declare their age and country when the campaign needs them; refuse if ineligible."""
+    refusal = ineligibility(found, customer, utcnow().date())
+    if refusal == "needs_declaration":
+        return redirect(url_for("ideas.declare_profile", next=request.path))
+    if refusal is not None:
+        flash(str(SUPPORT_MESSAGES[refusal] % {"age": found.min_age}), "error")
+        return redirect(url_for("ideas.campaign", slug=found.slug))
+    return None
 
 
 @bp.route("/c/<slug>/submit", methods=["GET", "POST"])
@@ -124,25 +176,35 @@ def submit(slug: str) -> str | Response:
     if found is None:
         abort(404)
     customer = _require_customer()
+    gate = eligibility_gate(found, customer)
+    if gate is not None:
+        return gate
     form = IdeaForm()
     if form.validate_on_submit():
         try:
+            images = check_uploads(read_uploads(form.images), max_bytes=image_max_bytes())
             idea = idea_service.submit_idea(
                 db.session,
                 campaign_id=found.id,
                 author_id=customer.id,
                 title=form.title.data or "",
                 description=form.description.data or "",
+                category=form.category.data or "",
+                images=images,
+                storage=storage_from_config(current_app.config),
             )
+        except ImageRejected as exc:
+            flash_image_error(exc)
         except idea_service.IdeaError as exc:
-            flash(str(exc), "error")
+            db.session.rollback()
+            flash(str(IDEA_MESSAGES.get(exc.code, str(exc))), "error")
         else:
             flash(_("Thank you! Your idea will appear once a moderator has checked it."), "ok")
             return redirect(url_for("ideas.idea", idea_id=idea.id))
-    return render_template("ideas/submit.html", form=form, campaign=found)
+    return render_template("ideas/submit.html", form=form, campaign=found, max_images=MAX_IMAGES)
 
 
-def _visible_idea(idea_id: int) -> Idea:
+def visible_idea(idea_id: int) -> Idea:
     idea = db.session.get(Idea, idea_id)
     customer = current_customer()
     if idea is None or (
@@ -154,32 +216,18 @@ def _visible_idea(idea_id: int) -> Idea:
 
 @bp.get("/i/<int:idea_id>")
 def idea(idea_id: int) -> str:
-    found = _visible_idea(idea_id)
-    customer = current_customer()
-    supported = (
-        customer is not None
-        and db.session.scalar(select(Support.id).where(Support.idea_id == found.id, Support.customer_id == customer.id))
-        is not None
-    )
-    return render_template(
-        "ideas/idea.html",
-        standing=idea_service.standing(db.session, found),
-        campaign=db.session.get(Campaign, found.campaign_id),
-        supported=supported,
-        form=ButtonForm(),
-    )
+    from ugc_hub.web.ideas_page import idea_page
+
+    return idea_page(visible_idea(idea_id), current_customer())
 
 
-SUPPORT_MESSAGES = {
-    "counted": _l("Thank you for your support!"),
-    "already": _l("You already support this idea."),
-    "own_idea": _l("You cannot support your own idea."),
-    "not_verified": _l("Confirm your e-mail address first."),
-    "closed": _l("This idea no longer takes supports."),
-    "withdrawn": _l("Your support was withdrawn."),
-    "latched": _l("A milestone was reached since you supported this idea: your support now stays."),
-    "not_found": _l("Nothing to change."),
-}
+@cache
+def _parsed_rules(text: str) -> tuple[RateRule, ...]:
+    return parse_rules(text)
+
+
+def support_rules() -> tuple[RateRule, ...]:
+    return _parsed_rules(str(current_app.config.get("IDEA_SUPPORT_RULES") or ""))
 
 
 def _support_limit() -> str:
@@ -189,24 +237,35 @@ def _support_limit() -> str:
 @bp.post("/i/<int:idea_id>/support")
 @limiter.limit(_support_limit)
 def support(idea_id: int) -> Response:
-    found = _visible_idea(idea_id)
-    customer = _require_customer()
+    # The hot path: no lookups here that cast_support does anyway under the idea's lock. It answers
+    # not_found for ideas the public may not see, and for a signed-in customer who no longer exists.
+    customer_id = int(session.get("customer_id") or _require_customer().id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    result = cast_support(db.session, idea_id=found.id, customer_id=customer.id, ip=request.remote_addr)
-    if result.crossed:
+    result = cast_support(
+        db.session,
+        idea_id=idea_id,
+        customer_id=customer_id,
+        ip=request.remote_addr,
+        rules=support_rules(),
+    )
+    if result.status == "not_found":
+        abort(404)
+    if result.status == "needs_declaration":
+        return redirect(url_for("ideas.declare_profile", next=url_for("ideas.idea", idea_id=idea_id)))
+    if result.targets:
         from ugc_hub.ideas_tasks import notify_milestone
 
-        ladder = idea_service.standing(db.session, found).ladder
-        for position in result.crossed:  # enqueued after the support's transaction committed
-            notify_milestone.delay(found.id, ladder.milestones[position].supporters)
-    flash(str(SUPPORT_MESSAGES[result.status]), "ok" if result.status == "counted" else "error")
+        for target in result.targets:  # enqueued after the support's transaction committed
+            notify_milestone.delay(idea_id, target)
+    message = SUPPORT_MESSAGES[result.status] % {"age": result.min_age or ""}
+    flash(str(message), "ok" if result.status == "counted" else "error")
     return redirect(url_for("ideas.idea", idea_id=idea_id))
 
 
 @bp.post("/i/<int:idea_id>/withdraw")
 def withdraw(idea_id: int) -> Response:
-    found = _visible_idea(idea_id)
+    found = visible_idea(idea_id)
     customer = _require_customer()
     if not ButtonForm().validate_on_submit():
         abort(400)
@@ -219,7 +278,19 @@ def withdraw(idea_id: int) -> Response:
 def mine() -> str:
     customer = _require_customer()
     own = db.session.scalars(select(Idea).where(Idea.author_id == customer.id).order_by(Idea.id.desc())).all()
-    supported = db.session.scalars(
-        select(Idea).join(Support, Support.idea_id == Idea.id).where(Support.customer_id == customer.id)
+    supported = db.session.execute(
+        select(Idea, Support.created_at)
+        .join(Support, Support.idea_id == Idea.id)
+        .where(Support.customer_id == customer.id)
+        .order_by(Support.created_at.desc())
     ).all()
-    return render_template("ideas/mine.html", own=own, supported=supported, form=ButtonForm())
+    return render_template(
+        "ideas/mine.html",
+        own=[idea_service.standing(db.session, idea) for idea in own],
+        supported=[(idea_service.standing(db.session, idea), at) for idea, at in supported],
+        form=ButtonForm(),
+    )
+
+
+# Routes for authors, comments, pictures and declarations live in their own module, on this blueprint.
+from ugc_hub.web import ideas_author  # noqa: E402, F401

@@ -10,8 +10,10 @@ from werkzeug.wrappers import Response
 from ugc_hub.models import db
 from ugc_hub.models.ideas import Idea, OutboxMessage
 from ugc_hub.services.ideas import IdeaError, moderate_idea
+from ugc_hub.services.ideas_images import images_of
 from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.forms import EmptyForm
+from ugc_hub.web.ideas_messages import IDEA_MESSAGES
 
 bp = Blueprint("ideas_staff", __name__)
 
@@ -20,7 +22,8 @@ bp = Blueprint("ideas_staff", __name__)
 @role_required("viewer")
 def queue() -> str:
     waiting = db.session.scalars(select(Idea).where(Idea.status == "in_moderation").order_by(Idea.id)).all()
-    return render_template("ideas/staff_queue.html", ideas=waiting, form=EmptyForm())
+    images = {idea.id: images_of(db.session, idea.id) for idea in waiting}
+    return render_template("ideas/staff_queue.html", ideas=waiting, images=images, form=EmptyForm())
 
 
 @bp.post("/<int:idea_id>")
@@ -35,7 +38,7 @@ def decide(idea_id: int) -> Response:
         )
         flash(_("Idea published.") if publish else _("Idea rejected."), "ok")
     except IdeaError as exc:
-        flash(str(exc), "error")
+        flash(str(IDEA_MESSAGES.get(exc.code, str(exc))), "error")
     return redirect(url_for("ideas_staff.queue"))
 
 
@@ -47,3 +50,7 @@ def outbox() -> str:
         abort(404)
     messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50)).all()
     return render_template("ideas/outbox.html", messages=messages)
+
+
+# Archiving, comments, review batches and integrity pages, on this blueprint.
+from ugc_hub.web import ideas_staff_more  # noqa: E402, F401

@@ -15,10 +15,12 @@ from ugc_hub.collect_tasks import collect_source_task
 from ugc_hub.models import Source, db
 from ugc_hub.models.base import utcnow
 from ugc_hub.services import audit
+from ugc_hub.services.secrets import SecretError, import_instagram_session, secret_states
 from ugc_hub.services.sources import (
     SourceError,
     create_source,
     list_sources,
+    secret_names,
     set_status,
     source_health,
     update_source,
@@ -55,7 +57,14 @@ def detail(source_id: int) -> str:
     source = _source_or_404(source_id)
     health = source_health(db.session, source, now=utcnow(), limit=30)
     most = max([run.new for run in health.runs] or [0])
-    return render_template("sources/health.html", health=health, titles=_titles(), most=max(most, 1), form=EmptyForm())
+    return render_template(
+        "sources/health.html",
+        health=health,
+        titles=_titles(),
+        most=max(most, 1),
+        takes_session="session" in secret_names(source.kind),
+        form=EmptyForm(),
+    )
 
 
 @bp.post("/<int:source_id>/collect")
@@ -64,7 +73,7 @@ def collect_now(source_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     source = _source_or_404(source_id)
-    if source_health(db.session, source, limit=1).running:
+    if source_health(db.session, source, limit=1, with_notes=False).running:
         flash(_("A run of this source is already under way."), "error")
         return redirect(url_for("source_pages.detail", source_id=source.id))
     audit.record(db.session, actor=current_actor(), action="source.collect", object_type="source", object_id=source.id)
@@ -132,6 +141,7 @@ def _render_form(kind: str, source: Source | None, values: dict[str, Any], name:
         checked=checked,
         name=name,
         minutes=minutes,
+        secrets=secret_states(source),
         form=EmptyForm(),
     )
 
@@ -198,3 +208,44 @@ def edit(source_id: int) -> Any:
         flash(_("Source saved."), "ok")
         return redirect(url_for("source_pages.detail", source_id=source.id))
     return _render_form(source.kind, source, dict(source.settings or {}), source.name, source.schedule_seconds // 60)
+
+
+#: An uploaded session is read into memory once; larger bodies are refused before parsing.
+_SESSION_UPLOAD_LIMIT = 64 * 1024
+
+
+@bp.route("/<int:source_id>/session", methods=["GET", "POST"])
+@role_required("admin")
+def instagram_session(source_id: int) -> Any:
+    """Import an instaloader session (JSON cookie dict) once; it is stored encrypted and never shown."""
+    source = _source_or_404(source_id)
+    try:
+        plugin = registry.get(source.kind)
+    except UnknownCollector:
+        abort(404)
+    if not any(spec.name == "session" for spec in plugin.settings_schema):
+        abort(404)
+    username = str((source.settings or {}).get("username") or "")
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        username = request.form.get("username", "")
+        upload = request.files.get("session_file")
+        data = upload.stream.read(_SESSION_UPLOAD_LIMIT + 1) if upload and upload.filename else b""
+        if not data:
+            data = request.form.get("session_text", "").encode()
+        try:
+            import_instagram_session(db.session, source, username=username, data=data, actor=current_actor())
+        except SecretError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(_("Session imported; it is stored encrypted."), "ok")
+            return redirect(url_for("source_pages.detail", source_id=source.id))
+    return render_template(
+        "sources/session.html",
+        source=source,
+        username=username,
+        stored=secret_states(source).get("session"),
+        form=EmptyForm(),
+    )

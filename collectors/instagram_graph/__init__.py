@@ -1,0 +1,1 @@
+"""Instagram Graph API collectors (Business/Creator accounts): hashtag search and mentions/tags."""

@@ -1,0 +1,75 @@
+"""Jury and public-vote pages: a juror judges blind through the forms, a customer votes once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.contests.db_support import ADMIN, BOTH, grant, nightmode, post
+from tests.ideas.helpers import client_as, customer, post_form
+from ugc_hub.models import db
+from ugc_hub.models.contests import ContestVote, JuryAssignment, JuryRound
+from ugc_hub.services import contests, contests_entries
+
+
+def _contest(workspace: Any, selection: str) -> Any:
+    now = datetime.now(UTC)
+    contest = nightmode(
+        workspace.id,
+        selection=selection,
+        starts_local=now - timedelta(days=2),
+        ends_local=now + timedelta(days=5),
+        winners=1,
+        alternates=1,
+    )
+    posts = [
+        post(workspace.id, n, f"Entry {n} @night{n} {BOTH} iPhone 1{n}", posted_at=now - timedelta(days=1))
+        for n in (1, 2)
+    ]
+    contests_entries.scan_posts(db.session, contest_id=contest.id, now=now)
+    for p in posts:
+        grant(p.id, at=now - timedelta(hours=1))
+    contests_entries.refresh_rights(db.session, contest_id=contest.id, now=now)
+    return contest
+
+
+def test_customer_votes_once_through_the_page(app: Any, workspace: Any) -> None:
+    contest = _contest(workspace, "vote")
+    fan = customer("fan")
+    browser = client_as(app, fan)
+    page = browser.get(f"/contests/{contest.slug}").text
+    assert page.count(">Vote</button>") == 2
+    uid = contests_entries.entries(db.session, contest.id)[0].uid
+    first = post_form(browser, f"/contests/{contest.slug}", f"/contests/{contest.slug}/vote/{uid}", {})
+    assert first.status_code == 302
+    again = post_form(browser, f"/contests/{contest.slug}", f"/contests/{contest.slug}/vote/{uid}", {})
+    assert "already voted" in browser.get(again.headers["Location"]).text
+    assert len(db.session.scalars(select(ContestVote)).all()) == 1
+    stranger = post_form(app.test_client(), f"/contests/{contest.slug}", f"/contests/{contest.slug}/vote/{uid}", {})
+    assert stranger.status_code == 302 and "/ideas/signin" in stranger.headers["Location"]
+
+
+def test_juror_judges_blind_and_declares_a_conflict(app: Any, auth: Any, workspace: Any) -> None:
+    contest = _contest(workspace, "jury")
+    contests.close_contest(db.session, contest_id=contest.id, actor=ADMIN, now=datetime.now(UTC))
+    me = auth.as_role("moderator")
+    client = auth.client
+    detail = f"/staff/contests/{contest.id}"
+    post_form(client, detail, f"{detail}/jurors", {"user_id": str(me.id)})
+    post_form(client, detail, f"{detail}/rounds", {"kind": "yes_no", "jurors_per_entry": "1"})
+    jury_round = db.session.scalar(select(JuryRound))
+    assert jury_round is not None and jury_round.seed_hex in client.get(detail).text
+    page = client.get(f"/staff/contests/rounds/{jury_round.id}").text
+    assert "Entry 1" in page and "night1" not in page and "@…" in page
+    first, second = (e.uid for e in contests_entries.entries(db.session, contest.id))
+    judge_url = f"/staff/contests/rounds/{jury_round.id}"
+    post_form(client, judge_url, f"{judge_url}/score/{first}", {"yes": "1"})
+    post_form(client, judge_url, f"{judge_url}/score/{second}", {"conflict": "1", "reason": "my friend"})
+    scores = {a.entry_id: a.score for a in db.session.scalars(select(JuryAssignment))}
+    assert list(scores.values()) == [{"yes": True}]
+    refused = post_form(client, judge_url, f"{judge_url}/score/{second}", {"yes": "1"})
+    assert "conflict of interest" in client.get(refused.headers["Location"]).text
+    french = client.get(judge_url, headers={"Accept-Language": "fr"})
+    assert french.status_code == 200

@@ -1,0 +1,110 @@
+"""`ugc-hub contests …`: scan entries, freeze, draw, export a certificate, run recurring draws."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ugc_hub.services import audit
+
+
+def _contest_id(slug: str) -> int:
+    from ugc_hub.models import db
+    from ugc_hub.models.contests import Contest
+
+    found = db.session.scalar(select(Contest.id).where(Contest.slug == slug))
+    if found is None:
+        raise click.ClickException(f"no contest {slug!r}")
+    return found
+
+
+@click.group("contests")
+def contests_group() -> None:
+    """Contests and verifiable draws."""
+
+
+@contests_group.command("scan")
+@click.argument("slug")
+@with_appcontext
+def scan(slug: str) -> None:
+    """Collect entries from posts that carry the contest's hashtags (idempotent)."""
+    from ugc_hub.models import db
+    from ugc_hub.models.base import utcnow
+    from ugc_hub.services.contests_entries import refresh_rights, scan_posts
+
+    contest_id = _contest_id(slug)
+    result = scan_posts(db.session, contest_id=contest_id, now=utcnow())
+    refresh_rights(db.session, contest_id=contest_id, now=utcnow())
+    click.echo(f"{result.entered} new entries, {result.excluded} excluded")
+
+
+def _step(slug: str, step: str, beacon: str | None = None) -> None:
+    from ugc_hub.models import db
+    from ugc_hub.models.base import utcnow
+    from ugc_hub.services import draws
+    from ugc_hub.services.contests import ContestError
+
+    contest_id = _contest_id(slug)
+    try:
+        if step == "freeze":
+            draw = draws.freeze_draw(db.session, contest_id=contest_id, actor=audit.CLI, now=utcnow())
+            click.echo(f"frozen; publish this anchor now: {draw.freeze_anchor}")
+        else:
+            draw = draws.run_draw(db.session, contest_id=contest_id, actor=audit.CLI, now=utcnow(), beacon_value=beacon)
+            status = draws.status_of(draw)
+            click.echo("winners: " + " ".join(status.winners))
+            click.echo("alternates: " + " ".join(status.alternates))
+    except ContestError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contests_group.command("freeze")
+@click.argument("slug")
+@with_appcontext
+def freeze(slug: str) -> None:
+    """Close entries for good: freeze the eligible list and commit to a secret seed."""
+    _step(slug, "freeze")
+
+
+@contests_group.command("draw")
+@click.argument("slug")
+@click.option("--beacon", default=None, help="The value (hex) of the beacon round named at the freeze.")
+@with_appcontext
+def draw(slug: str, beacon: str | None) -> None:
+    """Reveal the seed and draw the winners and alternates."""
+    _step(slug, "draw", beacon)
+
+
+@contests_group.command("certificate")
+@click.argument("slug")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@with_appcontext
+def certificate(slug: str, output: Path | None) -> None:
+    """Write the draw's certificate (to OUTPUT, or print it)."""
+    from ugc_hub.models import db
+    from ugc_hub.services.draws import certificate_of
+
+    text = certificate_of(db.session, _contest_id(slug))
+    if text is None:
+        raise click.ClickException("this contest has no draw yet")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@contests_group.command("recurring")
+@with_appcontext
+def recurring() -> None:
+    """Run the recurring draws that are due (what the hourly beat task does)."""
+    from ugc_hub.models import db
+    from ugc_hub.models.base import utcnow
+    from ugc_hub.services.contests_recurring import run_due
+
+    for run in run_due(db.session, now=utcnow(), actor=audit.CLI):
+        click.echo(json.dumps(vars(run)))

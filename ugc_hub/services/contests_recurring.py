@@ -1,0 +1,136 @@
+"""Recurring draws: every month, a draw among the people who posted with the brand's hashtag.
+
+Each month becomes an ordinary contest (``r<id>-YYYY-MM``) so it has rules, logged exclusions and a
+certificate like any other. Nothing is shown publicly by such a draw, so its entries do not wait
+for rights (``rights_required`` off). It names no beacon: the certificate proves the list, the places
+and the ranking, but the seed is the hub's own (docs/contests.md says so to entrants).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from contests.entry_rules import RuleError, normalize_hashtag
+from ugc_hub.models.base import DbSession
+from ugc_hub.models.contests import Contest, RecurringDraw
+from ugc_hub.services import audit, contests, draws
+from ugc_hub.services.contests import ContestError, ContestSettings, zone
+from ugc_hub.services.contests_entries import scan_posts
+
+DEFAULT_RULES = (
+    "Monthly prize draw among the people who posted publicly with #{hashtag} during the month. "
+    "No purchase necessary. One entry per person. Winners are drawn by the verifiable procedure "
+    "published with the certificate."
+)
+
+
+@dataclass(frozen=True)
+class MonthRun:
+    recurring_id: int
+    period: str
+    contest_id: int | None
+    drawn: bool
+    note: str = ""
+
+
+def create_recurring(
+    session: DbSession,
+    *,
+    workspace_id: int,
+    name: str,
+    hashtag: str,
+    timezone: str = "UTC",
+    winners: int = 1,
+    alternates: int = 0,
+    rules: str = "",
+    actor: audit.Actor,
+) -> RecurringDraw:
+    zone(timezone)
+    try:
+        tag = normalize_hashtag(hashtag)
+    except RuleError as exc:
+        raise ContestError(str(exc)) from exc
+    if not name.strip() or winners < 1 or alternates < 0:
+        raise ContestError("a recurring draw needs a name, at least one winner and no negative alternates")
+    recurring = RecurringDraw(
+        workspace_id=workspace_id,
+        name=name.strip()[:200],
+        hashtag=tag,
+        timezone=timezone,
+        winners=winners,
+        alternates=alternates,
+        rules=rules.strip() or DEFAULT_RULES.format(hashtag=tag),
+    )
+    session.add(recurring)
+    session.flush()
+    audit.record(
+        session, actor=actor, action="contest.recurring_create", object_type="recurring", object_id=recurring.id
+    )
+    session.commit()
+    return recurring
+
+
+def previous_month(now: datetime, timezone: str) -> tuple[str, datetime, datetime]:
+    """The month before ``now`` in the brand's zone: its label and its local start and end (naive)."""
+    local = now.astimezone(zone(timezone))
+    end = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    start = (end - timedelta(days=1)).replace(day=1)
+    return start.strftime("%Y-%m"), start, end
+
+
+def run_month(session: DbSession, recurring: RecurringDraw, *, now: datetime, actor: audit.Actor) -> MonthRun:
+    """Create last month's contest, collect its entries, freeze and draw; idempotent per month."""
+    period, start, end = previous_month(now, recurring.timezone)
+    if recurring.last_period is not None and recurring.last_period >= period:
+        return MonthRun(recurring.id, period, None, False, "already drawn")
+    slug = f"r{recurring.id}-{period}"
+    contest = session.scalar(select(Contest).where(Contest.slug == slug))
+    if contest is None:
+        contest = contests.create_contest(
+            session,
+            workspace_id=recurring.workspace_id,
+            settings=ContestSettings(
+                slug=slug,
+                title=f"{recurring.name} {period}",
+                timezone=recurring.timezone,
+                starts_local=start,
+                ends_local=end,
+                hashtags=(recurring.hashtag,),
+                winners=recurring.winners,
+                alternates=recurring.alternates,
+                uploads_allowed=False,
+            ),
+            actor=actor,
+        )
+        contest.recurring_id, contest.rights_required = recurring.id, False
+        contests.publish_rules(session, contest_id=contest.id, body=recurring.rules, actor=actor, now=now)
+    if contest.status == "draft":
+        # The month is over: the contest opens and closes at once, then its entries are collected.
+        contest.status, contest.opened_at, contest.closed_at = "closed", now, now
+        session.commit()
+    scan_posts(session, contest_id=contest.id, now=now)
+    drawn, note = False, ""
+    if draws.draw_of(session, contest.id) is None:
+        try:
+            draws.freeze_draw(session, contest_id=contest.id, actor=actor, now=now)
+        except ContestError as exc:
+            note = str(exc)
+    if contest.status == "frozen":
+        draws.run_draw(session, contest_id=contest.id, actor=actor, now=now)
+    drawn = contest.status == "drawn"
+    recurring.last_period = period
+    session.commit()
+    return MonthRun(recurring.id, period, contest.id, drawn, note)
+
+
+def run_due(session: DbSession, *, now: datetime, actor: audit.Actor = audit.SYSTEM) -> list[MonthRun]:
+    """Run every active recurring draw whose last month has not been drawn yet."""
+    runs = []
+    for recurring in session.scalars(
+        select(RecurringDraw).where(RecurringDraw.active.is_(True)).order_by(RecurringDraw.id)
+    ).all():
+        runs.append(run_month(session, recurring, now=now, actor=actor))
+    return runs

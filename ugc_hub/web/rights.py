@@ -1,0 +1,448 @@
+"""Staff pages for authors' permissions: ask, post by hand, decide, revoke, thank, evidence, erasure."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from ugc_hub.models import (
+    Author,
+    ConsentEvent,
+    MessageTemplate,
+    Post,
+    PostRights,
+    RightsMessage,
+    RightsReply,
+    RightsRequest,
+    TermsVersion,
+    db,
+)
+from ugc_hub.models.base import utcnow
+from ugc_hub.services import consent_ledger, rights, rights_links, rights_queue, rights_upkeep
+from ugc_hub.services.erasure import ErasureError, erase_author
+from ugc_hub.services.storage import storage_from_config
+from ugc_hub.web.access import current_actor, role_required
+from ugc_hub.web.forms import EmptyForm, choices
+
+bp = Blueprint("rights", __name__)
+
+CHANNEL_LABELS = {
+    "api_reply": _l("reply through the platform's API"),
+    "manual_comment": _l("comment posted by hand"),
+    "direct_message": _l("direct message with a signed link"),
+    "terms_page": _l("link to the terms page"),
+    "manual_proof": _l("uploaded proof"),
+}
+STATE_LABELS = {
+    "requested": _l("requested"),
+    "author_replied": _l("author replied"),
+    "granted": _l("granted"),
+    "declined": _l("declined"),
+    "expired": _l("expired"),
+    "revoked": _l("revoked"),
+}
+
+
+class RequestForm(FlaskForm):
+    channel = SelectField(
+        "channel",
+        choices=choices(*((k, str(v)) for k, v in CHANNEL_LABELS.items() if k != "manual_proof")),
+        default="manual_comment",
+    )
+    template = SelectField("template", choices=[], validate_choice=False, validators=[Optional()])
+    hashtag = StringField("hashtag", validators=[Optional(), Length(max=100)])
+
+
+class PostedForm(FlaskForm):
+    comment_id = StringField("comment_id", validators=[Optional(), Length(max=255)])
+
+
+class DecideForm(FlaskForm):
+    decision = SelectField("decision", choices=choices(("grant", "grant"), ("decline", "decline")))
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField("reason", validators=[Optional(), Length(max=500)])
+
+
+class ProofForm(FlaskForm):
+    file = FileField("file", validators=[FileRequired()])
+    note = TextAreaField("note", validators=[Optional(), Length(max=2000)])
+
+
+class ThankForm(FlaskForm):
+    channel = SelectField(
+        "channel",
+        choices=choices(*((k, str(CHANNEL_LABELS[k])) for k in ("api_reply", "manual_comment", "direct_message"))),
+        default="manual_comment",
+    )
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL for authors: on PUBLIC_BASE_URL when set, else on the address of this request."""
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    return base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
+
+
+def withdraw_link(post_id: int, request_id: int) -> str:
+    token = rights_links.make_token(
+        current_app.config["SECRET_KEY"], purpose="withdraw", request_id=request_id, post_id=post_id
+    )
+    return public_url("terms.withdraw", token=token)
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    return post
+
+
+def _back(post_id: int) -> Response:
+    return redirect(url_for("rights.post_rights", post_id=post_id))  # type: ignore[return-value]
+
+
+@bp.app_context_processor
+def rights_labels() -> dict[str, Any]:
+    return {
+        "rights_state_label": lambda s: STATE_LABELS.get(s, s),
+        "rights_channel_label": lambda c: CHANNEL_LABELS.get(c, c),
+    }
+
+
+@bp.get("/")
+@role_required("viewer")
+def overview() -> str:
+    now = utcnow()
+    waiting = db.session.scalars(
+        select(RightsMessage)
+        .where(RightsMessage.status.in_(("queued", "awaiting_manual", "failed")))
+        .order_by(RightsMessage.queued_at)
+        .limit(200)
+    ).all()
+    to_decide = db.session.scalars(
+        select(RightsRequest)
+        .join(PostRights, PostRights.request_id == RightsRequest.id)
+        .where(PostRights.state == "author_replied", RightsRequest.closed_at.is_(None))
+        .order_by(RightsRequest.requested_at)
+    ).all()
+    open_requests = db.session.scalars(
+        select(RightsRequest).where(RightsRequest.closed_at.is_(None)).order_by(RightsRequest.expires_at).limit(200)
+    ).all()
+    days = int(current_app.config.get("RIGHTS_EXPIRY_NOTICE_DAYS", 30))
+    expiring = rights_upkeep.expiring_grants(db.session, now=now, within=timedelta(days=days))
+    return render_template(
+        "rights/overview.html",
+        waiting=waiting,
+        to_decide=to_decide,
+        open_requests=open_requests,
+        expiring=expiring,
+        days=days,
+        posted_form=PostedForm(),
+        button=EmptyForm(),
+    )
+
+
+@bp.get("/posts/<int:post_id>")
+@role_required("viewer")
+def post_rights(post_id: int) -> str:
+    post = _post_or_404(post_id)
+    state = db.session.get(PostRights, post_id)
+    requests = db.session.scalars(
+        select(RightsRequest).where(RightsRequest.post_id == post_id).order_by(RightsRequest.id.desc())
+    ).all()
+    request_ids = [r.id for r in requests]
+    replies = (
+        db.session.scalars(
+            select(RightsReply).where(RightsReply.request_id.in_(request_ids)).order_by(RightsReply.created_at)
+        ).all()
+        if request_ids
+        else []
+    )
+    messages = db.session.scalars(
+        select(RightsMessage).where(RightsMessage.post_id == post_id).order_by(RightsMessage.id.desc())
+    ).all()
+    events = db.session.scalars(
+        select(ConsentEvent).where(ConsentEvent.post_id == post_id).order_by(ConsentEvent.seq)
+    ).all()
+    form = RequestForm()
+    form.template.choices = choices(("", _("rotate (least recently used)"))) + [
+        SelectChoice(str(t.id), f"{t.name} ({t.language})")
+        for t in db.session.scalars(
+            select(MessageTemplate).where(
+                MessageTemplate.workspace_id == post.workspace_id,
+                MessageTemplate.purpose == "request",
+                MessageTemplate.active,
+            )
+        )
+    ]
+    terms = db.session.get(TermsVersion, state.terms_version_id) if state and state.terms_version_id else None
+    return render_template(
+        "rights/post.html",
+        post=post,
+        state=state,
+        terms=terms,
+        requests=requests,
+        replies=replies,
+        messages=messages,
+        events=events,
+        thanked_at=rights_queue.thanked_at(db.session, post_id),
+        request_form=form,
+        posted_form=PostedForm(),
+        decide_form=DecideForm(),
+        revoke_form=RevokeForm(),
+        proof_form=ProofForm(),
+        thank_form=ThankForm(),
+        button=EmptyForm(),
+        withdraw_link=withdraw_link(post_id, state.request_id or 0) if state and state.state == "granted" else None,
+        terms_link=lambda code: public_url("terms.short", code=code),
+    )
+
+
+def _ask(post_id: int, channel: str, template_id: int | None, hashtag: str | None) -> None:
+    secret = current_app.config["SECRET_KEY"]
+    made = rights.request_permission(
+        db.session,
+        post_id=post_id,
+        channel=channel,
+        actor=current_actor(),
+        now=utcnow(),
+        terms_link=lambda code: public_url("terms.short", code=code),
+        approval_link=lambda req: public_url(
+            "terms.approve",
+            token=rights_links.make_token(secret, purpose="approve", request_id=req.id, post_id=req.post_id),
+        ),
+        template_id=template_id,
+        hashtag=hashtag,
+    )
+    if channel == "api_reply":
+        from ugc_hub.rights_tasks import enqueue_sending
+
+        enqueue_sending()
+    flash(_("Request %(id)d created.", id=made.id), "ok")
+
+
+@bp.post("/posts/<int:post_id>/request")
+@role_required("moderator")
+def ask(post_id: int) -> Response:
+    _post_or_404(post_id)
+    form = RequestForm()
+    form.template.choices = []
+    if not form.validate_on_submit():
+        abort(400)
+    template_id = int(form.template.data) if (form.template.data or "").isdigit() else None
+    try:
+        _ask(post_id, form.channel.data or "manual_comment", template_id, (form.hashtag.data or "").strip() or None)
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return _back(post_id)
+
+
+@bp.post("/posts/<int:post_id>/renew")
+@role_required("moderator")
+def renew(post_id: int) -> Response:
+    """One-click renewal from the expiring list: same channel as the request behind the grant."""
+    _post_or_404(post_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    state = db.session.get(PostRights, post_id)
+    previous = db.session.get(RightsRequest, state.request_id) if state and state.request_id else None
+    channel = previous.channel if previous and previous.channel in rights.SENDING_CHANNELS else "manual_comment"
+    try:
+        _ask(post_id, channel, None, None)
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("rights.overview"))  # type: ignore[return-value]
+
+
+@bp.post("/messages/<int:message_id>/posted")
+@role_required("moderator")
+def posted(message_id: int) -> Response:
+    form = PostedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        message = rights_queue.mark_posted(
+            db.session, message_id=message_id, actor=current_actor(), now=utcnow(), comment_id=form.comment_id.data
+        )
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("rights.overview"))  # type: ignore[return-value]
+    flash(_("Marked as posted."), "ok")
+    return _back(message.post_id)
+
+
+@bp.post("/messages/<int:message_id>/cancel")
+@role_required("moderator")
+def cancel(message_id: int) -> Response:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        rights_queue.cancel(db.session, message_id=message_id, actor=current_actor())
+    except ValueError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("rights.overview"))  # type: ignore[return-value]
+
+
+@bp.post("/requests/<int:request_id>/decide")
+@role_required("moderator")
+def decide(request_id: int) -> Response:
+    form = DecideForm()
+    if not form.validate_on_submit():
+        abort(400)
+    found = db.session.get(RightsRequest, request_id)
+    if found is None:
+        abort(404)
+    try:
+        rights.decide(
+            db.session, request_id=request_id, grant=form.decision.data == "grant", actor=current_actor(), now=utcnow()
+        )
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return _back(found.post_id)
+
+
+@bp.post("/posts/<int:post_id>/revoke")
+@role_required("moderator")
+def revoke(post_id: int) -> Response:
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        rights.revoke(db.session, post_id=post_id, actor=current_actor(), now=utcnow(), reason=form.reason.data or "")
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Permission revoked; the post left every public surface."), "ok")
+    return _back(post_id)
+
+
+@bp.post("/posts/<int:post_id>/proof")
+@role_required("moderator")
+def proof(post_id: int) -> Response:
+    form = ProofForm()
+    if not form.validate_on_submit():
+        flash(_("Choose the file to upload."), "error")
+        return _back(post_id)
+    upload = form.file.data
+    try:
+        rights_upkeep.grant_with_proof(
+            db.session,
+            post_id=post_id,
+            data=upload.read(),
+            filename=upload.filename or "proof",
+            note=form.note.data or "",
+            storage=storage_from_config(current_app.config),
+            actor=current_actor(),
+            now=utcnow(),
+        )
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Permission granted on the uploaded proof."), "ok")
+    return _back(post_id)
+
+
+@bp.post("/posts/<int:post_id>/thank")
+@role_required("moderator")
+def thank(post_id: int) -> Response:
+    form = ThankForm()
+    if not form.validate_on_submit():
+        abort(400)
+    state = db.session.get(PostRights, post_id)
+    link = withdraw_link(post_id, state.request_id or 0) if state and state.state == "granted" else ""
+    try:
+        rights_upkeep.thank(
+            db.session,
+            post_id=post_id,
+            channel=form.channel.data or "manual_comment",
+            actor=current_actor(),
+            now=utcnow(),
+            withdraw_link=link,
+        )
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        if form.channel.data == "api_reply":
+            from ugc_hub.rights_tasks import enqueue_sending
+
+            enqueue_sending()
+        flash(_("Thank-you queued."), "ok")
+    return _back(post_id)
+
+
+def _evidence(post_ids: list[int], author_id: int | None, fmt: str, title: str) -> Response | str:
+    document = consent_ledger.evidence_document(db.session, post_ids=post_ids, author_id=author_id)
+    if fmt == "json":
+        response = Response(
+            json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True), mimetype="application/json"
+        )
+        response.headers["Content-Disposition"] = "attachment; filename=evidence.json"
+        return response
+    return render_template("rights/evidence.html", document=document, title=title)
+
+
+@bp.get("/posts/<int:post_id>/evidence.<fmt>")
+@role_required("moderator")
+def post_evidence(post_id: int, fmt: str) -> Response | str:
+    if fmt not in ("json", "html"):
+        abort(404)
+    return _evidence([post_id], None, fmt, _("Evidence for post %(id)d", id=post_id))
+
+
+@bp.get("/authors/<int:author_id>/evidence.<fmt>")
+@role_required("moderator")
+def author_evidence(author_id: int, fmt: str) -> Response | str:
+    if fmt not in ("json", "html"):
+        abort(404)
+    return _evidence([], author_id, fmt, _("Evidence for author %(id)d", id=author_id))
+
+
+@bp.post("/authors/<int:author_id>/erase")
+@role_required("admin")
+def erase(author_id: int) -> Response:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if request.form.get("confirm") != str(author_id):
+        flash(_("Type the author's number to confirm the erasure."), "error")
+        return redirect(url_for("rights.overview"))  # type: ignore[return-value]
+    if db.session.get(Author, author_id) is None:
+        abort(404)
+    try:
+        report = erase_author(
+            db.session,
+            author_id=author_id,
+            storage=storage_from_config(current_app.config),
+            actor=current_actor(),
+            now=utcnow(),
+        )
+    except ErasureError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("rights.overview"))  # type: ignore[return-value]
+    flash(
+        _(
+            "Author erased: %(posts)d posts and %(files)d files deleted, %(events)d ledger entries reduced to hashes.",
+            posts=len(report.post_ids),
+            files=report.files_deleted,
+            events=report.events_redacted,
+        ),
+        "ok",
+    )
+    return redirect(url_for("rights.overview"))  # type: ignore[return-value]
