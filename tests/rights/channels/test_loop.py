@@ -3,6 +3,8 @@ the post granted and public with its credit, then withdrawn by the author's link
 
 from __future__ import annotations
 
+import io
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,15 +13,20 @@ import pytest
 import responses
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 
+from gallery import snapshots
+from gallery import tasks as gallery_tasks
 from tests.conftest import csrf_from
 from tests.fakes.instagram import FakeInstagram
 from tests.fakes.reddit import FakeReddit
+from tests.gallery.support import published_gallery
 from tests.rights.channels.support import HASHTAG, ask_for_rights, instagram_post, reddit_post
 from ugc_hub.models import AuditEvent, Post, PostRights, RightsMessage, RightsReply, RightsRequest, db
 from ugc_hub.services import publication, rights, rights_queue
 from ugc_hub.services.audit import Actor
 from ugc_hub.services.reply_sync import sync_replies
+from ugc_hub.services.storage import storage_from_config
 
 MANAGER = Actor(type="user", label="manager@example.com", id=None)
 
@@ -46,13 +53,39 @@ def withdraw_through_the_terms_page(app: Flask, client: FlaskClient, post: Post,
     assert again.status_code in (409, 410)  # a withdrawal link works once
 
 
+def with_stored_image(app: Flask, post: Post) -> None:
+    """What the media downloader leaves after a run: the post's picture in our storage."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (30, 90, 160)).save(buffer, "JPEG")
+    key = f"media/tests/{post.id}.jpg"
+    storage_from_config(app.config).put(key, buffer.getvalue(), "image/jpeg")
+    post.media = [{"type": "image", "url": "https://i.redd.it/example.jpg", "storage_key": key}]
+    db.session.commit()
+
+
+def gallery_ids(client: FlaskClient) -> list[int]:
+    response = client.get("/api/v1/galleries/lookbook")
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json["items"]]
+
+
+def snapshot_ids() -> list[int]:
+    found = snapshots.current(db.session, "lookbook")
+    assert found is not None
+    return [item["id"] for item in json.loads(found[1].body)["items"]]
+
+
 def test_reddit_loop(app: Flask, client: FlaskClient, workspace) -> None:
     with FakeReddit(total=30, comments_every=5) as fake:
         ask_for_rights(workspace.id)
         post = reddit_post(workspace.id, fake, 10)
+        with_stored_image(app, post)
+        published_gallery(db.session, snapshots.settings_from_config(app.config), workspace_id=workspace.id)
         author, author_id = post.author.handle, post.author.platform_user_id
-        start = datetime.now(UTC).replace(microsecond=0)
+        # The story starts ten minutes ago, so the grant it records is already in force for the galleries.
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
         assert post.id not in public_ids(start)
+        assert gallery_ids(client) == [] and snapshot_ids() == []
 
         request = rights.request_permission(
             db.session, post_id=post.id, channel="api_reply", actor=MANAGER, now=start, terms_link=terms_link
@@ -95,8 +128,14 @@ def test_reddit_loop(app: Flask, client: FlaskClient, workspace) -> None:
         assert db.session.get(PostRights, post.id).state == "granted"
         assert public_ids(start + timedelta(minutes=4)) == {post.id: f"@{author}"}
         assert sync_replies(db.session, now=start + timedelta(minutes=5)).recorded == 0  # nothing new
+        # Additions reach galleries through a queued rebuild (eager Celery here) or the minute beat.
+        gallery_tasks.refresh_published.delay()
+        assert gallery_ids(client) == [post.id] and snapshot_ids() == [post.id]
+        assert client.get("/api/v1/galleries/lookbook").json["items"][0]["credit"] == f"@{author}"
 
         withdraw_through_the_terms_page(app, client, post, request.id)
+        # No rebuild is run by the test: the withdrawal itself has taken the post out of every snapshot.
+        assert gallery_ids(client) == [] and snapshot_ids() == []
         db.session.expire_all()
         assert db.session.get(PostRights, post.id).state == "revoked"
         assert post.id not in public_ids(datetime.now(UTC) + timedelta(minutes=5))
