@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, has_request_context, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -64,6 +64,8 @@ def _init_extensions(app: Flask) -> None:
         return user if user is not None and user.active else None
 
     def select_locale() -> str | None:
+        if not has_request_context():  # CLI, Celery, tests: the default locale (lazy strings must still render)
+            return None
         languages = app.config["LANGUAGES"]
         if current_user and current_user.is_authenticated and current_user.locale in languages:
             return str(current_user.locale)
@@ -118,9 +120,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rights.bp, url_prefix="/rights")
     app.register_blueprint(terms.bp)
     app.context_processor(moderation.template_helpers)
-    from ugc_hub.web import contests, contests_staff
+    from ugc_hub.web import contests, contests_prize, contests_staff
 
     app.register_blueprint(contests.bp, url_prefix="/contests")
+    app.register_blueprint(contests_prize.bp, url_prefix="/contests")
     app.register_blueprint(contests_staff.bp, url_prefix="/staff/contests")
 
     @app.get("/")

@@ -59,6 +59,33 @@ def _step(slug: str, step: str, beacon: str | None = None) -> None:
             status = draws.status_of(draw)
             click.echo("winners: " + " ".join(status.winners))
             click.echo("alternates: " + " ".join(status.alternates))
+            _notify(contest_id)
+    except ContestError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _notify(contest_id: int) -> None:
+    from ugc_hub.contest_tasks import background_notifier
+    from ugc_hub.models import db
+    from ugc_hub.models.base import utcnow
+    from ugc_hub.services.contests_winners import notify_winners
+
+    told = notify_winners(
+        db.session, contest_id=contest_id, notifier=background_notifier(), actor=audit.CLI, now=utcnow()
+    )
+    for row in told:
+        click.echo(f"notified {row.entry_uid} by {row.channel}" + (f" ({row.note})" if row.note else ""))
+
+
+@contests_group.command("notify")
+@click.argument("slug")
+@with_appcontext
+def notify(slug: str) -> None:
+    """Confirm the winners and tell those not told yet (e-mail, platform reply, or listed for staff)."""
+    from ugc_hub.services.contests import ContestError
+
+    try:
+        _notify(_contest_id(slug))
     except ContestError as exc:
         raise click.ClickException(str(exc)) from exc
 

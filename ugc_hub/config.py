@@ -95,6 +95,11 @@ def build_config(instance_path: Path) -> dict[str, Any]:
                 "insights.check-friction-alerts": {"task": "insights.check_friction_alerts", "schedule": 3600.0},
                 # Monthly draws are drawn on the first run after the month ends (docs/contests.md).
                 "contests.run-recurring-draws": {"task": "contests.run_recurring_draws", "schedule": 3600.0},
+                # Winners who did not answer in time give way to the next alternate.
+                "contests.replace-unanswered-winners": {
+                    "task": "contests.replace_unanswered_winners",
+                    "schedule": 3600.0,
+                },
             },
         },
         # How long a collector run may go without finishing a page before another run may take over.
@@ -140,6 +145,8 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "SUPPORT_RATE_LIMIT": os.environ.get("SUPPORT_RATE_LIMIT", "30 per minute;300 per hour"),
         # Silent quarantine of supports (docs/ideas.md), e.g. "ip_burst=20/60,account_sustained=200/86400".
         "IDEA_SUPPORT_RULES": os.environ.get("IDEA_SUPPORT_RULES", ""),
+        # The same silent quarantine for contest votes (docs/contests.md); empty: the ideas' defaults.
+        "CONTEST_VOTE_RULES": os.environ.get("CONTEST_VOTE_RULES", ""),
         "IDEA_IMAGE_MAX_BYTES": int(os.environ.get("IDEA_IMAGE_MAX_BYTES", str(8 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "API_TITLE": "UGC Hub API",

@@ -115,3 +115,31 @@ def test_the_cli_erases_and_says_what_it_did(app: Flask, workspace: Any, runner:
     assert again.exit_code == 1 and "already erased" in again.output
     verified = runner.invoke(args=["rights", "verify"])
     assert verified.exit_code == 0 and "1 redacted by erasure" in verified.output
+
+
+def test_an_erased_author_is_never_collected_again(app: Flask, workspace: Any, tmp_path: Path) -> None:
+    from tests.test_ingest import make_post
+    from ugc_hub.domain.posts import NormalizedAuthor
+    from ugc_hub.models import ErasedAuthor
+    from ugc_hub.services.ingest import ingest_posts
+
+    mine = add_post(workspace.id, 1)  # user1, account id 1001
+    erase_author(
+        db.session, author_id=mine.author_id, storage=LocalStorage(tmp_path), actor=ADMIN, now=NOW + timedelta(days=1)
+    )
+    assert all("user1" not in row.key_hash for row in db.session.scalars(select(ErasedAuthor)))
+
+    again = make_post(1)  # the same post, collected again
+    new_post_same_account = make_post(50, author=NormalizedAuthor(handle="user1_renamed", platform_user_id="1001"))
+    handle_only = make_post(51, author=NormalizedAuthor(handle="@User1"))  # a source that gives no account id
+    other_account_same_handle = make_post(52, author=NormalizedAuthor(handle="user1", platform_user_id="9999"))
+    result = ingest_posts(
+        db.session,
+        [again, new_post_same_account, handle_only, other_account_same_handle],
+        workspace_id=workspace.id,
+    )
+    assert (result.new, result.rejected) == (1, 3)
+    assert [(r.index, r.reason) for r in result.rejections] == [
+        (i, "the author asked to be forgotten") for i in range(3)
+    ]
+    assert db.session.scalars(select(Post.platform_id)).all() == ["sc52"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -59,3 +60,19 @@ def extract_hashtags(text: str) -> list[str]:
     for match in HASHTAG_RE.finditer(text or ""):
         seen.setdefault(match.group(1).casefold(), None)
     return list(seen)
+
+
+def identity_hash(platform: str, *, user_id: str | None, handle: str | None) -> str | None:
+    """A hash that identifies an author on a platform: by account id when known, else by handle.
+
+    An erased author is remembered only by such hashes (of their id and of their handle), so their posts
+    can be refused when collected again without keeping who they were in clear. A post that carries an
+    account id is matched by id only: a handle someone else took later does not make them the erased person.
+    """
+    if user_id and user_id.strip():
+        key = f"{platform}\x1fid\x1f{user_id.strip()}"
+    elif handle and handle.strip().lstrip("@"):
+        key = f"{platform}\x1fhandle\x1f{handle.strip().lstrip('@').casefold()}"
+    else:
+        return None
+    return hashlib.sha256(key.encode()).hexdigest()

@@ -12,10 +12,12 @@ from ugc_hub.models.contests import (
     ContestJuror,
     ContestRules,
     ContestVote,
+    ContestWinner,
     JuryAssignment,
     JuryRound,
     RecurringDraw,
 )
+from ugc_hub.models.erased import ErasedAuthor
 from ugc_hub.models.friction import FrictionAlert
 from ugc_hub.models.gallery import Gallery, GalleryDailyStat, GalleryItem, GallerySnapshot
 from ugc_hub.models.ideas import (
@@ -76,7 +78,9 @@ __all__ = [
     "ContestJuror",
     "ContestRules",
     "ContestVote",
+    "ContestWinner",
     "Customer",
+    "ErasedAuthor",
     "FrictionAlert",
     "Gallery",
     "GalleryDailyStat",

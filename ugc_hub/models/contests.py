@@ -56,6 +56,10 @@ class Contest(db.Model):  # type: ignore[name-defined]
     selection: Mapped[str] = mapped_column(String(8), default="draw")
     #: For "mix": the jury's share in percent; the public vote has the rest.
     jury_weight: Mapped[int] = mapped_column(Integer, default=50)
+    #: Days a notified winner has to accept through their signed link before the next alternate replaces them.
+    answer_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    #: Public vote: totals are hidden during the last hours before voting closes (None = always shown).
+    hide_totals_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: Judged or voted result, published: {"method", "weights", "ranking": [...], "winners", "alternates"}.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     recurring_id: Mapped[int | None] = mapped_column(
@@ -170,6 +174,40 @@ class ContestVote(db.Model):  # type: ignore[name-defined]
     entry_id: Mapped[int] = mapped_column(ForeignKey("contest_entries.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The voter's address (for the rate rules); quarantined and invalidated votes never count.
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    quarantine_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+WINNER_STATUSES = ("awaiting", "accepted", "declined", "lapsed")
+WINNER_CHANNELS = ("email", "reply", "manual")
+
+
+class ContestWinner(db.Model):  # type: ignore[name-defined]
+    """A winner told of their prize, and their answer; ``nonce`` makes their signed link single use."""
+
+    __tablename__ = "contest_winners"
+    __table_args__ = (UniqueConstraint("contest_id", "entry_uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("contest_entries.id", ondelete="SET NULL"), nullable=True)
+    entry_uid: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    #: The message as sent (or to send by hand, for "manual"): it holds the answer link.
+    message: Mapped[str] = mapped_column(Text, default="")
+    #: Why the hub could not reach them itself ("manual"), or what failed.
+    note: Mapped[str] = mapped_column(String(400), default="")
+    rights_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rights_messages.id", ondelete="SET NULL"), nullable=True
+    )
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="awaiting")
+    notified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    replaced_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ContestJuror(db.Model):  # type: ignore[name-defined]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from contests.entry_rules import RuleError, field_rules, normalize_hashtag
@@ -53,13 +54,15 @@ class ContestSettings:
     beacon_round: int | None = None
     selection: str = "draw"
     jury_weight: int = 50
+    answer_days: int = 7
+    hide_totals_hours: int | None = None
 
 
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ContestError(f"unknown time zone: {name!r}") from exc
+        raise ContestError(_l("unknown time zone: %(name)s", name=repr(name))) from exc
 
 
 def to_utc(local: datetime, timezone: str) -> datetime:
@@ -75,28 +78,32 @@ def local_time(contest: Contest, at: datetime) -> datetime:
 
 def _checked(settings: ContestSettings) -> dict[str, object]:
     if not SLUG_RE.fullmatch(settings.slug):
-        raise ContestError("the address is lower-case letters, digits and dashes")
+        raise ContestError(_l("the address is lower-case letters, digits and dashes"))
     if not settings.title.strip():
-        raise ContestError("a contest needs a title")
+        raise ContestError(_l("a contest needs a title"))
     starts, ends = to_utc(settings.starts_local, settings.timezone), to_utc(settings.ends_local, settings.timezone)
     if ends <= starts:
-        raise ContestError("the end must come after the start")
+        raise ContestError(_l("the end must come after the start"))
     if not 1 <= settings.winners <= MAX_PLACES or not 0 <= settings.alternates <= MAX_PLACES:
-        raise ContestError(f"winners are 1 to {MAX_PLACES}, alternates 0 to {MAX_PLACES}")
+        raise ContestError(_l("winners are 1 to %(n)s, alternates 0 to %(n)s", n=MAX_PLACES))
     if settings.entries_per_person < 1:
-        raise ContestError("at least one entry per person")
+        raise ContestError(_l("at least one entry per person"))
     if settings.min_age is not None and not 0 <= settings.min_age <= 120:
-        raise ContestError("the minimum age is between 0 and 120")
+        raise ContestError(_l("the minimum age is between 0 and 120"))
     if (settings.beacon_source is None) != (settings.beacon_round is None):
-        raise ContestError("a beacon needs both its source and its round")
+        raise ContestError(_l("a beacon needs both its source and its round"))
     if settings.beacon_source is not None and not re.fullmatch(r"[\x20-\x7e]{1,200}", settings.beacon_source):
-        raise ContestError("the beacon source is 1 to 200 printable ASCII characters")
+        raise ContestError(_l("the beacon source is 1 to 200 printable ASCII characters"))
     if settings.beacon_round is not None and settings.beacon_round < 0:
-        raise ContestError("the beacon round is a number from 0")
+        raise ContestError(_l("the beacon round is a number from 0"))
     if settings.selection not in SELECTIONS:
-        raise ContestError(f"winners are chosen by one of: {', '.join(SELECTIONS)}")
+        raise ContestError(_l("winners are chosen by one of: %(choices)s", choices=", ".join(SELECTIONS)))
     if not 0 <= settings.jury_weight <= 100:
-        raise ContestError("the jury's weight is a percentage")
+        raise ContestError(_l("the jury's weight is a percentage"))
+    if not 1 <= settings.answer_days <= 90:
+        raise ContestError(_l("winners have 1 to 90 days to answer"))
+    if settings.hide_totals_hours is not None and not 1 <= settings.hide_totals_hours <= 720:
+        raise ContestError(_l("totals are hidden for 1 to 720 hours before voting closes"))
     try:
         hashtags = list(dict.fromkeys(normalize_hashtag(tag) for tag in settings.hashtags))
         fields = [vars(rule) for rule in field_rules(settings.fields)]
@@ -104,7 +111,7 @@ def _checked(settings: ContestSettings) -> dict[str, object]:
         raise ContestError(str(exc)) from exc
     countries = sorted({c.strip().upper() for c in settings.countries if c.strip()})
     if any(not re.fullmatch(r"[A-Z]{2}", c) for c in countries):
-        raise ContestError("countries are two-letter codes (FR, US, …)")
+        raise ContestError(_l("countries are two-letter codes (FR, US, …)"))
     return {
         "slug": settings.slug,
         "title": settings.title.strip()[:200],
@@ -125,13 +132,15 @@ def _checked(settings: ContestSettings) -> dict[str, object]:
         "beacon_round": settings.beacon_round,
         "selection": settings.selection,
         "jury_weight": settings.jury_weight,
+        "answer_days": settings.answer_days,
+        "hide_totals_hours": settings.hide_totals_hours,
     }
 
 
 def create_contest(session: DbSession, *, workspace_id: int, settings: ContestSettings, actor: audit.Actor) -> Contest:
     values = _checked(settings)
     if session.scalar(select(Contest.id).where(Contest.slug == settings.slug)) is not None:
-        raise ContestError("another contest already uses this address")
+        raise ContestError(_l("another contest already uses this address"))
     contest = Contest(workspace_id=workspace_id, status="draft", **values)
     session.add(contest)
     session.flush()
@@ -144,11 +153,11 @@ def update_contest(session: DbSession, *, contest_id: int, settings: ContestSett
     """Change a draft; an opened contest's settings are frozen."""
     contest = get_contest(session, contest_id)
     if contest.status != "draft":
-        raise ContestError("the contest is open: its settings are frozen")
+        raise ContestError(_l("the contest is open: its settings are frozen"))
     values = _checked(settings)
     clash = session.scalar(select(Contest.id).where(Contest.slug == settings.slug, Contest.id != contest.id))
     if clash is not None:
-        raise ContestError("another contest already uses this address")
+        raise ContestError(_l("another contest already uses this address"))
     for name, value in values.items():
         setattr(contest, name, value)
     audit.record(session, actor=actor, action="contest.update", object_type="contest", object_id=contest.id)
@@ -159,7 +168,7 @@ def update_contest(session: DbSession, *, contest_id: int, settings: ContestSett
 def get_contest(session: DbSession, contest_id: int) -> Contest:
     contest = session.get(Contest, contest_id)
     if contest is None:
-        raise ContestError(f"no contest {contest_id}")
+        raise ContestError(_l("no contest %(id)s", id=contest_id))
     return contest
 
 
@@ -171,11 +180,11 @@ def publish_rules(session: DbSession, *, contest_id: int, body: str, actor: audi
     """Add a rules version; earlier versions are never changed."""
     contest = get_contest(session, contest_id)
     if not body.strip():
-        raise ContestError("the rules cannot be empty")
+        raise ContestError(_l("the rules cannot be empty"))
     if len(body) > MAX_RULES:
-        raise ContestError(f"the rules are longer than {MAX_RULES} characters")
+        raise ContestError(_l("the rules are longer than %(n)s characters", n=MAX_RULES))
     if contest.status in ("frozen", "drawn"):
-        raise ContestError("the entries are frozen: the rules can no longer change")
+        raise ContestError(_l("the entries are frozen: the rules can no longer change"))
     last = session.scalar(select(func.max(ContestRules.version)).where(ContestRules.contest_id == contest.id))
     rules = ContestRules(
         contest_id=contest.id,
@@ -217,13 +226,13 @@ def open_contest(session: DbSession, *, contest_id: int, actor: audit.Actor, now
     """Open a draft: it needs official rules and a way to enter; from now on its settings are frozen."""
     contest = get_contest(session, contest_id)
     if contest.status != "draft":
-        raise ContestError("only a draft can be opened")
+        raise ContestError(_l("only a draft can be opened"))
     if current_rules(session, contest.id) is None:
-        raise ContestError("publish the official rules first")
+        raise ContestError(_l("publish the official rules first"))
     if not contest.hashtags and not contest.uploads_allowed:
-        raise ContestError("entrants need a way in: required hashtags or the upload form")
+        raise ContestError(_l("entrants need a way in: required hashtags or the upload form"))
     if contest.ends_at <= now:
-        raise ContestError("the contest has already ended")
+        raise ContestError(_l("the contest has already ended"))
     contest.status, contest.opened_at = "open", now
     audit.record(session, actor=actor, action="contest.open", object_type="contest", object_id=contest.id)
     session.commit()
@@ -233,7 +242,7 @@ def open_contest(session: DbSession, *, contest_id: int, actor: audit.Actor, now
 def close_contest(session: DbSession, *, contest_id: int, actor: audit.Actor, now: datetime) -> Contest:
     contest = get_contest(session, contest_id)
     if contest.status != "open":
-        raise ContestError("only an open contest can be closed")
+        raise ContestError(_l("only an open contest can be closed"))
     contest.status, contest.closed_at = "closed", now
     audit.record(session, actor=actor, action="contest.close", object_type="contest", object_id=contest.id)
     session.commit()

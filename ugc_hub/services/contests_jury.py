@@ -14,6 +14,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from contests.judging import (
@@ -37,7 +38,7 @@ MENTION_RE = re.compile(r"@[\w.]+")
 def add_juror(session: DbSession, *, contest_id: int, user_id: int, actor: audit.Actor) -> ContestJuror:
     get_contest(session, contest_id)
     if session.get(User, user_id) is None:
-        raise ContestError("no such staff member")
+        raise ContestError(_l("no such staff member"))
     found = session.scalar(
         select(ContestJuror).where(ContestJuror.contest_id == contest_id, ContestJuror.user_id == user_id)
     )
@@ -53,7 +54,7 @@ def add_juror(session: DbSession, *, contest_id: int, user_id: int, actor: audit
 def _entry(session: DbSession, contest_id: int, uid: str) -> ContestEntry:
     entry = session.scalar(select(ContestEntry).where(ContestEntry.contest_id == contest_id, ContestEntry.uid == uid))
     if entry is None:
-        raise ContestError("no such entry in this contest")
+        raise ContestError(_l("no such entry in this contest"))
     return entry
 
 
@@ -120,26 +121,26 @@ def start_round(
     """Open the next round over the entries still in, and assign jurors by the seeded procedure."""
     contest = get_contest(session, contest_id)
     if contest.selection not in ("jury", "mix"):
-        raise ContestError("this contest has no jury")
+        raise ContestError(_l("this contest has no jury"))
     if contest.status != "closed":
-        raise ContestError("the jury judges once entries are closed")
+        raise ContestError(_l("the jury judges once entries are closed"))
     if kind not in ROUND_KINDS:
-        raise ContestError(f"a round is one of: {', '.join(ROUND_KINDS)}")
+        raise ContestError(_l("a round is one of: %(choices)s", choices=", ".join(ROUND_KINDS)))
     try:
         checked = [vars(c) for c in check_criteria(criteria or [])] if kind == "rating" else []
     except JudgingError as exc:
         raise ContestError(str(exc)) from exc
     earlier = rounds(session, contest.id)
     if earlier and earlier[-1].status != "closed":
-        raise ContestError("close the current round first")
+        raise ContestError(_l("close the current round first"))
     entries = _round_entries(session, contest.id, earlier[-1] if earlier else None)
     if not entries:
-        raise ContestError("no entry is left to judge")
+        raise ContestError(_l("no entry is left to judge"))
     jurors = [
         str(j) for j in session.scalars(select(ContestJuror.user_id).where(ContestJuror.contest_id == contest.id))
     ]
     if len(jurors) < jurors_per_entry or jurors_per_entry < 1:
-        raise ContestError("not enough jurors for this many per entry")
+        raise ContestError(_l("not enough jurors for this many per entry"))
     ids = {e.uid: e.id for e in session.scalars(select(ContestEntry).where(ContestEntry.contest_id == contest.id))}
     conflicts = {
         (uid, str(c.user_id))
@@ -213,7 +214,7 @@ def my_entries(session: DbSession, *, round_id: int, user_id: int) -> list[Blind
 def _checked_score(jury_round: JuryRound, value: dict[str, Any], assigned: int) -> dict[str, Any]:
     if jury_round.kind == "yes_no":
         if not isinstance(value.get("yes"), bool):
-            raise ContestError("answer yes or no")
+            raise ContestError(_l("answer yes or no"))
         return {"yes": value["yes"]}
     if jury_round.kind == "rating":
         marks = value.get("marks")
@@ -224,7 +225,7 @@ def _checked_score(jury_round: JuryRound, value: dict[str, Any], assigned: int) 
         return {"marks": {c["name"]: marks[c["name"]] for c in jury_round.criteria}}  # type: ignore[index]
     rank = value.get("rank")
     if not isinstance(rank, int) or not 1 <= rank <= assigned:
-        raise ContestError(f"a rank from 1 to {assigned}")
+        raise ContestError(_l("a rank from 1 to %(n)s", n=assigned))
     return {"rank": rank}
 
 
@@ -233,20 +234,20 @@ def submit_score(
 ) -> None:
     jury_round = session.get(JuryRound, round_id)
     if jury_round is None or jury_round.status != "open":
-        raise ContestError("this round is not open")
+        raise ContestError(_l("this round is not open"))
     entry = _entry(session, jury_round.contest_id, entry_uid)
     conflict = session.scalar(
         select(ContestConflict.id).where(ContestConflict.entry_id == entry.id, ContestConflict.user_id == user_id)
     )
     if conflict is not None:
-        raise ContestError("you declared a conflict of interest with this entry")
+        raise ContestError(_l("you declared a conflict of interest with this entry"))
     assignment = session.scalar(
         select(JuryAssignment).where(
             JuryAssignment.round_id == round_id, JuryAssignment.entry_id == entry.id, JuryAssignment.user_id == user_id
         )
     )
     if assignment is None:
-        raise ContestError("this entry is not assigned to you")
+        raise ContestError(_l("this entry is not assigned to you"))
     assigned = session.scalar(
         select(func.count())
         .select_from(JuryAssignment)
@@ -290,7 +291,7 @@ def passing(session: DbSession, jury_round: JuryRound) -> list[str]:
 def close_round(session: DbSession, *, round_id: int, actor: audit.Actor, now: datetime) -> JuryRound:
     jury_round = session.get(JuryRound, round_id)
     if jury_round is None or jury_round.status != "open":
-        raise ContestError("this round is not open")
+        raise ContestError(_l("this round is not open"))
     jury_round.status, jury_round.closed_at = "closed", now
     audit.record(
         session,
@@ -308,7 +309,7 @@ def jury_ranking(session: DbSession, contest_id: int) -> list[str]:
     """The jury's order: the last round's outcome, then those left out earlier, later rounds first."""
     done = [r for r in rounds(session, contest_id) if r.status == "closed"]
     if not done:
-        raise ContestError("no jury round is closed yet")
+        raise ContestError(_l("no jury round is closed yet"))
     ranking: list[str] = []
     for jury_round in reversed(done):
         ranking.extend(uid for uid, _ in outcome(session, jury_round) if uid not in ranking)

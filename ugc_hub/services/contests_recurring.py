@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from contests.entry_rules import RuleError, normalize_hashtag
@@ -54,7 +55,7 @@ def create_recurring(
     except RuleError as exc:
         raise ContestError(str(exc)) from exc
     if not name.strip() or winners < 1 or alternates < 0:
-        raise ContestError("a recurring draw needs a name, at least one winner and no negative alternates")
+        raise ContestError(_l("a recurring draw needs a name, at least one winner and no negative alternates"))
     recurring = RecurringDraw(
         workspace_id=workspace_id,
         name=name.strip()[:200],

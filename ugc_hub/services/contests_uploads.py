@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from contests.entry_rules import person_exclusion, typed_fields
@@ -118,7 +119,7 @@ def submit_upload(
         raise EntryRefused("credit_missing")
     terms = current_terms(session, contest.workspace_id)
     if terms is None:
-        raise ContestError("the brand has not published the terms authors agree to")
+        raise ContestError(_l("the brand has not published the terms authors agree to"))
     reason = person_exclusion(
         min_age=contest.min_age,
         countries=contest.countries,

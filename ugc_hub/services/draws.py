@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from contests.draw import (
@@ -46,6 +47,7 @@ __all__ = [
     "record_beacon_value",
     "run_draw",
     "substitute",
+    "substitution_bodies",
 ]
 
 
@@ -92,9 +94,9 @@ def freeze_draw(
     if contest.status == "open" and now >= contest.ends_at:
         contest.status, contest.closed_at = "closed", now
     if contest.status != "closed":
-        raise ContestError("close the contest before freezing its entries")
+        raise ContestError(_l("close the contest before freezing its entries"))
     if draw_of(session, contest.id) is not None:
-        raise ContestError("the entries are already frozen")
+        raise ContestError(_l("the entries are already frozen"))
     refresh_rights(session, contest_id=contest.id, now=now)
     for entry in session.scalars(
         select(ContestEntry).where(ContestEntry.contest_id == contest.id, ContestEntry.status == "pending_rights")
@@ -107,7 +109,7 @@ def freeze_draw(
     ).all()
     if not eligible:
         session.rollback()
-        raise ContestError("no eligible entry: there is nothing to draw from")
+        raise ContestError(_l("no eligible entry: there is nothing to draw from"))
     rules = current_rules(session, contest.id)
     beacon = (
         BeaconRound(contest.beacon_source, contest.beacon_round)
@@ -159,7 +161,7 @@ def _frozen(session: DbSession, contest_id: int) -> tuple[Contest, ContestDraw]:
     contest = get_contest(session, contest_id)
     draw = draw_of(session, contest_id)
     if draw is None:
-        raise ContestError("the entries are not frozen yet")
+        raise ContestError(_l("the entries are not frozen yet"))
     return contest, draw
 
 
@@ -193,7 +195,7 @@ def run_draw(
         if beacon_value and cert.freeze["beacon"] is not None and not cert.bodies("beacon"):
             cert = record_beacon(cert, beacon_value, at=now)
         if cert.freeze["beacon"] is not None and not cert.bodies("beacon"):
-            raise ContestError("record the value of the named beacon round first")
+            raise ContestError(_l("record the value of the named beacon round first"))
         cert = reveal_seed(cert, bytes.fromhex(draw.seed_hex), at=now)
         cert = draw_winners(cert, at=now)
     except DrawError as exc:
@@ -219,7 +221,7 @@ def substitute(
     """Replace a winner by the next alternate, with the reason on the certificate."""
     _, draw = _frozen(session, contest_id)
     if not reason.strip():
-        raise ContestError("say why the winner is replaced")
+        raise ContestError(_l("say why the winner is replaced"))
     try:
         cert = substitute_winner(_certificate(draw), winner_uid, reason=reason.strip()[:500], at=now)
     except DrawError as exc:
@@ -264,6 +266,11 @@ def status_of(draw: ContestDraw) -> DrawStatus:
         winners=winners,
         alternates=alternates,
     )
+
+
+def substitution_bodies(draw: ContestDraw) -> list[dict[str, Any]]:
+    """The substitutions on the certificate, in order: {"replaced", "promoted", "reason"}."""
+    return [dict(body) for body in _certificate(draw).bodies("substitution")]
 
 
 def receipt_for(session: DbSession, *, contest_id: int, entry_uid: str) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import Table, delete, or_, select, update
 
-from ugc_hub.models import Author, MediaAsset, Post, RightsReply, RightsRequest, db
+from ugc_hub.domain.posts import identity_hash
+from ugc_hub.models import Author, ErasedAuthor, MediaAsset, Post, RightsReply, RightsRequest, db
 from ugc_hub.models.base import DbSession
 from ugc_hub.services import audit, consent_ledger, publication
 from ugc_hub.services.storage import Storage
@@ -85,6 +86,16 @@ def _files_only_these_posts_use(session: DbSession, post_ids: Sequence[int]) -> 
     return keys
 
 
+def _remember_erased(session: DbSession, author: Author, now: datetime) -> None:
+    """Keep hashes of the author's account id and handle so collectors never store their posts again."""
+    hashes = {
+        identity_hash(author.platform, user_id=author.platform_user_id, handle=None),
+        identity_hash(author.platform, user_id=None, handle=author.handle),
+    } - {None}
+    known = set(session.scalars(select(ErasedAuthor.key_hash).where(ErasedAuthor.key_hash.in_(hashes))))
+    session.add_all(ErasedAuthor(key_hash=h, erased_at=now) for h in sorted(hashes - known))  # type: ignore[type-var]
+
+
 def erase_author(
     session: DbSession, *, author_id: int, storage: Storage, actor: audit.Actor, now: datetime
 ) -> ErasureReport:
@@ -102,6 +113,7 @@ def erase_author(
                 RightsReply.platform == author.platform, RightsReply.author_user_id == author.platform_user_id
             )
         )
+    _remember_erased(session, author, now)
     report.events_redacted = consent_ledger.redact(session, author_id=author_id, post_ids=post_ids, now=now)
     posts_table = Post.__table__
     authors_table = Author.__table__

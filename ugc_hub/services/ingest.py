@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ugc_hub.domain.posts import MediaItem, NormalizedPost, extract_hashtags
-from ugc_hub.models import Author, Post, PostHashtag
+from ugc_hub.domain.posts import MediaItem, NormalizedPost, extract_hashtags, identity_hash
+from ugc_hub.models import Author, ErasedAuthor, Post, PostHashtag
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.services import ingest_sql
 from ugc_hub.services.validation import checked
@@ -175,6 +175,7 @@ def ingest_batch(
             del valid[key]
         valid[key] = post
         raw_json[key] = encoded
+    _refuse_erased_authors(session, valid, result, offset=offset, posts=posts)
     if not valid:
         return result
 
@@ -219,6 +220,35 @@ def ingest_batch(
     result.updated += len(existing)
     result.post_ids.extend(ids[key] for key in keys)
     return result
+
+
+def _author_hash(post: NormalizedPost) -> str | None:
+    if post.author is None:
+        return None
+    return identity_hash(post.platform, user_id=post.author.platform_user_id, handle=post.author.handle)
+
+
+def _refuse_erased_authors(
+    session: DbSession,
+    valid: dict[tuple[str, str], NormalizedPost],
+    result: IngestResult,
+    *,
+    offset: int,
+    posts: Sequence[NormalizedPost],
+) -> None:
+    """Drop from ``valid`` the posts of authors who asked to be forgotten, as rejections with the reason."""
+    hashes = {key: h for key, post in valid.items() if (h := _author_hash(post))}
+    if not hashes:
+        return
+    erased = set(session.scalars(select(ErasedAuthor.key_hash).where(ErasedAuthor.key_hash.in_(set(hashes.values())))))
+    if not erased:
+        return
+    position = {(p.platform, p.platform_id): i for i, p in enumerate(posts, start=offset)}
+    for key, author_hash in hashes.items():
+        if author_hash in erased:
+            del valid[key]
+            result.rejected += 1
+            result.rejections.append(Rejection(position[key], key[1], "the author asked to be forgotten"))
 
 
 STALE_STATISTICS = text(

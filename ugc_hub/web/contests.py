@@ -4,6 +4,8 @@ credit), the upload form for signed-in customers, results with the certificate, 
 from __future__ import annotations
 
 import json
+import re
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -22,7 +24,9 @@ from ugc_hub.models.contests import Contest, ContestEntry
 from ugc_hub.services import contests, draws
 from ugc_hub.services.contests import ContestError
 from ugc_hub.services.contests_uploads import EntryRefused, Upload, submit_upload
-from ugc_hub.services.contests_votes import VoteRefused, cast_vote
+from ugc_hub.services.contests_votes import VoteRefused, cast_vote, public_totals, totals_hidden
+from ugc_hub.services.contests_winners import DECLINED_REASON, LAPSED_REASON, substitutions
+from ugc_hub.services.ideas_integrity import RateRule, parse_rules
 from ugc_hub.services.publication import public_posts
 from ugc_hub.services.storage import StorageError, storage_from_config
 from ugc_hub.web.ideas import ButtonForm, current_customer
@@ -50,6 +54,17 @@ REASON_LABELS = {
     "staff": _l("staff cannot enter"),
     "no_author": _l("no known author"),
 }
+WINNER_STATUS_LABELS = {
+    "awaiting": _l("waiting for an answer"),
+    "accepted": _l("accepted"),
+    "declined": _l("declined"),
+    "lapsed": _l("no answer in time"),
+}
+WINNER_CHANNEL_LABELS = {
+    "email": _l("e-mail"),
+    "reply": _l("reply under their post"),
+    "manual": _l("to contact by hand"),
+}
 FORM_MESSAGES = {
     "not_signed_in": _l("Sign in with your e-mail address first."),
     "closed": _l("This contest does not accept entries now."),
@@ -62,11 +77,24 @@ FORM_MESSAGES = {
 }
 
 
+def substitution_reason(text: str) -> str:
+    """The reasons the hub writes itself, translated; a reason staff typed is shown as typed."""
+    if text == DECLINED_REASON:
+        return str(_("the winner declined the prize"))
+    lapsed = re.fullmatch(LAPSED_REASON.replace("{days}", r"(\d+)"), text)
+    if lapsed:
+        return str(_("no answer within %(days)s days", days=int(lapsed.group(1))))
+    return text
+
+
 @bp.app_context_processor
 def contest_labels() -> dict[str, Any]:
     return {
         "status_label": lambda code: STATUS_LABELS.get(code, code),
         "reason_label": lambda code: REASON_LABELS.get(code, code),
+        "substitution_reason": substitution_reason,
+        "winner_status_label": lambda code: WINNER_STATUS_LABELS.get(code, code),
+        "winner_channel_label": lambda code: WINNER_CHANNEL_LABELS.get(code, code),
     }
 
 
@@ -150,6 +178,9 @@ def contest(slug: str) -> str:
         accepting=contests.accepting_entries(found, now) and found.uploads_allowed,
         mine=_own_entries(found),
         local=lambda at: contests.local_time(found, at),
+        substitutions=substitutions(db.session, found),
+        totals=public_totals(db.session, found, now),
+        totals_hidden=found.selection in ("vote", "mix") and totals_hidden(found, now),
     )
 
 
@@ -260,6 +291,15 @@ VOTE_MESSAGES = {
 }
 
 
+@cache
+def _parsed_rules(text: str) -> tuple[RateRule, ...]:
+    return parse_rules(text)
+
+
+def vote_rules() -> tuple[RateRule, ...]:
+    return _parsed_rules(str(current_app.config.get("CONTEST_VOTE_RULES") or ""))
+
+
 @bp.post("/<slug>/vote/<uid>")
 @limiter.limit("30 per hour;200 per day")
 def vote(slug: str, uid: str) -> Response:
@@ -271,7 +311,15 @@ def vote(slug: str, uid: str) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        cast_vote(db.session, contest_id=found.id, entry_uid=uid, customer_id=customer.id, now=utcnow())
+        cast_vote(
+            db.session,
+            contest_id=found.id,
+            entry_uid=uid,
+            customer_id=customer.id,
+            now=utcnow(),
+            ip=request.remote_addr,
+            rules=vote_rules(),
+        )
         flash(_("Thank you for your vote."), "ok")
     except VoteRefused as exc:
         flash(str(VOTE_MESSAGES.get(exc.code, exc.code)), "error")

@@ -21,11 +21,14 @@ from contests.entry_rules import RuleError, parse_hashtags
 from ugc_hub.models import Post, User, Workspace, db
 from ugc_hub.models.base import utcnow
 from ugc_hub.models.contests import ROUND_KINDS, Contest, ContestJuror, JuryRound
-from ugc_hub.services import contests, contests_entries, contests_jury, contests_votes, draws
+from ugc_hub.services import contests, contests_entries, contests_jury, contests_votes, contests_winners, draws
 from ugc_hub.services.contests import ContestError, ContestSettings
+from ugc_hub.services.ideas_integrity import INVALIDATION_REASONS
 from ugc_hub.services.storage import StorageError, storage_from_config
 from ugc_hub.web.access import current_actor, role_required
+from ugc_hub.web.contests_prize import winner_notifier
 from ugc_hub.web.forms import EmptyForm, choices
+from ugc_hub.web.ideas_messages import TRANSPARENCY_REASONS
 
 bp = Blueprint("contests_staff", __name__)
 
@@ -59,6 +62,17 @@ class ContestForm(FlaskForm):
         default="draw",
     )
     jury_weight = IntegerField("jury_weight", default=50, validators=[NumberRange(0, 100)])
+    answer_days = IntegerField("answer_days", default=7, validators=[NumberRange(1, 90)])
+    hide_totals_hours = IntegerField("hide_totals_hours", validators=[Optional(), NumberRange(1, 720)])
+
+
+class InvalidateVotesForm(FlaskForm):
+    ip = StringField("ip", validators=[Optional(), Length(max=64)])
+    domain = StringField("domain", validators=[Optional(), Length(max=255)])
+    since = DateTimeLocalField("since", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    until = DateTimeLocalField("until", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    reason = SelectField("reason", choices=choices(*((r, TRANSPARENCY_REASONS[r]) for r in INVALIDATION_REASONS)))
+    note = TextAreaField("note", validators=[Optional(), Length(max=2000)])
 
 
 class RulesForm(FlaskForm):
@@ -103,6 +117,8 @@ def _settings(form: ContestForm) -> ContestSettings:
         beacon_round=form.beacon_round.data,
         selection=form.selection.data or "draw",
         jury_weight=form.jury_weight.data if form.jury_weight.data is not None else 50,
+        answer_days=form.answer_days.data or 7,
+        hide_totals_hours=form.hide_totals_hours.data,
     )
 
 
@@ -118,6 +134,7 @@ def _fill(form: ContestForm, contest: Contest) -> None:
     form.uploads_allowed.data = contest.uploads_allowed
     form.beacon_source.data, form.beacon_round.data = contest.beacon_source, contest.beacon_round
     form.selection.data, form.jury_weight.data = contest.selection, contest.jury_weight
+    form.answer_days.data, form.hide_totals_hours.data = contest.answer_days, contest.hide_totals_hours
 
 
 def _found(contest_id: int) -> Contest:
@@ -190,6 +207,9 @@ def detail(contest_id: int) -> str:
         form=EmptyForm(),
         rules_form=RulesForm(),
         votes=contests_votes.vote_counts(db.session, contest.id),
+        winners=contests_winners.winners_of(db.session, contest.id),
+        set_aside=contests_votes.set_aside(db.session, contest.id),
+        invalidate_form=InvalidateVotesForm(),
         **jury_context(contest),
     )
 
@@ -207,6 +227,38 @@ def publish_rules(contest_id: int) -> Response:
             )
             flash(_("New rules version published."), "ok")
         except ContestError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for("contests_staff.detail", contest_id=contest_id))
+
+
+def _utc(local: datetime | None) -> datetime | None:
+    return local.replace(tzinfo=UTC) if local is not None else None
+
+
+@bp.post("/<int:contest_id>/votes/invalidate")
+@role_required("moderator")
+def invalidate_votes(contest_id: int) -> Response:
+    _found(contest_id)
+    form = InvalidateVotesForm()
+    if not form.validate_on_submit():
+        flash(_("Check the conditions: dates as YYYY-MM-DD HH:MM (UTC)."), "error")
+    else:
+        try:
+            count = contests_votes.invalidate_votes(
+                db.session,
+                contest_id=contest_id,
+                reason=form.reason.data or "",
+                actor=current_actor(),
+                now=utcnow(),
+                ip=(form.ip.data or "").strip() or None,
+                domain=(form.domain.data or "").strip() or None,
+                since=_utc(form.since.data),
+                until=_utc(form.until.data),
+                note=form.note.data or "",
+            )
+            flash(_("%(n)s votes invalidated; the totals are recounted.", n=count), "ok")
+        except ContestError as exc:
+            db.session.rollback()
             flash(str(exc), "error")
     return redirect(url_for("contests_staff.detail", contest_id=contest_id))
 
@@ -229,7 +281,15 @@ def _actions() -> dict[str, Callable[[int, datetime], Any]]:
         "beacon": lambda cid, now: draws.record_beacon_value(
             db.session, contest_id=cid, value_hex=request.form.get("value", ""), actor=actor, now=now
         ),
-        "draw": lambda cid, now: draws.run_draw(db.session, contest_id=cid, actor=actor, now=now),
+        "draw": lambda cid, now: (
+            draws.run_draw(db.session, contest_id=cid, actor=actor, now=now),
+            contests_winners.notify_winners(
+                db.session, contest_id=cid, notifier=winner_notifier(), actor=actor, now=now
+            ),
+        ),
+        "notify": lambda cid, now: contests_winners.notify_winners(
+            db.session, contest_id=cid, notifier=winner_notifier(), actor=actor, now=now
+        ),
         "decide": lambda cid, now: contests_votes.decide_result(db.session, contest_id=cid, actor=actor, now=now),
         "substitute": lambda cid, now: draws.substitute(
             db.session,
