@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from collectors.base import resolve_settings
 from collectors.errors import CollectorError, ConfigurationError
 from collectors.incremental import utc_from_timestamp
 from collectors.reddit.mapping import DELETED, REDDIT
-from collectors.reddit.settings import CREDENTIAL_FIELDS, credential_problems
+from collectors.reddit.settings import credentials
 
 
 class ReplyRejected(CollectorError):
@@ -46,14 +45,6 @@ class RedditReply:
     permalink: str | None
 
 
-def _values(settings: Mapping[str, Any]) -> dict[str, Any]:
-    values, problems = resolve_settings(CREDENTIAL_FIELDS, settings)
-    problems = problems or credential_problems(values)
-    if problems:
-        raise ConfigurationError("; ".join(problems))
-    return values
-
-
 def _check_fullname(thing_fullname: str) -> None:
     if not (thing_fullname.startswith(("t1_", "t3_")) and thing_fullname[3:].isalnum()):
         raise ValueError(f"expected the fullname of a submission (t3_...) or comment (t1_...), got {thing_fullname!r}")
@@ -68,7 +59,7 @@ def reply(settings: Mapping[str, Any], thing_fullname: str, text: str) -> Posted
     _check_fullname(thing_fullname)
     if not text.strip():
         raise ValueError("the reply text is empty")
-    reddit = build_reddit(_values(settings), need_account=True)
+    reddit = build_reddit(credentials(settings), need_account=True)
     thing = (
         reddit.submission(id=thing_fullname[3:])
         if thing_fullname.startswith("t3_")
@@ -108,7 +99,7 @@ def read_replies(
     from collectors.reddit.client import build_reddit, reddit_errors
 
     _check_fullname(thing_fullname)
-    reddit = build_reddit(_values(settings))
+    reddit = build_reddit(credentials(settings))
     with reddit_errors(f"reading the replies to {thing_fullname}"):
         if thing_fullname.startswith("t3_"):
             submission_fullname = thing_fullname

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from collectors.base import SettingField
+from collectors.base import SettingField, resolve_settings
+from collectors.errors import ConfigurationError
 
 DEFAULT_USER_AGENT = "python:ugc-hub-collector:0.1 (by /u/your_brand_account)"
 
@@ -42,3 +43,12 @@ def credential_problems(values: Mapping[str, Any]) -> list[str]:
     if int(values.get("timeout") or 0) <= 0:
         problems.append("the request timeout must be positive")
     return problems
+
+
+def credentials(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The source's Reddit credential settings, resolved and checked; ConfigurationError says what is wrong."""
+    values, problems = resolve_settings(CREDENTIAL_FIELDS, settings)
+    problems = problems or credential_problems(values)
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+    return values

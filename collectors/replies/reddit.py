@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from collectors.base import resolve_settings
 from collectors.errors import ConfigurationError
 from collectors.incremental import as_float, utc_from_timestamp
 from collectors.reddit.mapping import DELETED, REDDIT
-from collectors.reddit.settings import CREDENTIAL_FIELDS, credential_problems
+from collectors.reddit.settings import credentials
 from ugc_hub.domain.replies import Reply
 
 #: The comment fields kept verbatim as the reply's raw evidence (the rest are praw objects or noise).
@@ -39,14 +38,6 @@ RAW_FIELDS = (
 #: "Load more comments" stubs are expanded up to this many requests per thread; "continue this thread"
 #: links (``count`` 0, ten levels deep) are not followed: an answer to a request sits near the top.
 MORE_REQUESTS = 32
-
-
-def _values(settings: Mapping[str, Any]) -> dict[str, Any]:
-    values, problems = resolve_settings(CREDENTIAL_FIELDS, settings)
-    problems = problems or credential_problems(values)
-    if problems:
-        raise ConfigurationError("; ".join(problems))
-    return values
 
 
 def _check_fullname(fullname: str) -> None:
@@ -108,7 +99,7 @@ class RedditChannel:
         from collectors.reddit.client import build_reddit, reddit_errors
 
         _check_fullname(post_platform_id)
-        reddit = build_reddit(_values(settings))
+        reddit = build_reddit(credentials(settings))
         with reddit_errors(f"reading the replies under {post_platform_id}"):
             submission_id = post_platform_id
             if post_platform_id.startswith("t1_"):
