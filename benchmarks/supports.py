@@ -2,7 +2,9 @@
 
     .venv/bin/python benchmarks/supports.py [--clients 16] [--customers 20] [--ideas 25]
 
-The hub runs under gunicorn on 127.0.0.1 against a throwaway PostgreSQL. Each client signs in as its own
+The hub runs under gunicorn on 127.0.0.1 the way production runs it: a throwaway PostgreSQL, and a
+throwaway Redis as the Celery broker (so the HTTP rate limits count in Redis, shared by the workers;
+without redis-server the run says so and counts in each worker's memory). Each client signs in as its own
 customers (through real one-time links) and supports every idea once; then the database is checked for
 lost or doubled supports. The support rate limit is raised for the run: this measures the write path.
 """
@@ -25,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 
 from benchmarks.support import fresh_app, on_postgres
-from tests.support.servers import free_port
+from tests.support.servers import free_port, start_redis
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -138,6 +140,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     args = parser.parse_args()
 
+    redis: Any = None
+
     def measure(server: Any) -> None:
         from sqlalchemy import func, select
 
@@ -150,15 +154,20 @@ def main() -> None:
         app = fresh_app(url, folder)
         idea_ids, tokens = seed(app, args.clients, args.customers, args.ideas)
         port = free_port()
-        env = os.environ | {
-            "DATABASE_URL": url,
-            "UGC_HUB_SECURE_COOKIES": "0",
-            "SUPPORT_RATE_LIMIT": "1000000 per minute",
-            "LOGIN_RATE_LIMIT": "1000000 per minute",
-            # All clients share 127.0.0.1; the rules are still evaluated (their cost is measured), never broken.
-            "IDEA_SUPPORT_RULES": "ip_burst=1000000/60,ip_sustained=1000000/3600,"
-            "account_burst=1000000/60,account_sustained=1000000/86400",
-        }
+        broker = {"CELERY_BROKER_URL": redis.url_for(0)} if redis is not None else {}
+        env = (
+            os.environ
+            | broker
+            | {
+                "DATABASE_URL": url,
+                "UGC_HUB_SECURE_COOKIES": "0",
+                "SUPPORT_RATE_LIMIT": "1000000 per minute",
+                "LOGIN_RATE_LIMIT": "1000000 per minute",
+                # All clients share 127.0.0.1; the rules are still evaluated (their cost is measured), never broken.
+                "IDEA_SUPPORT_RULES": "ip_burst=1000000/60,ip_sustained=1000000/3600,"
+                "account_burst=1000000/60,account_sustained=1000000/86400",
+            }
+        )
         hub = subprocess.Popen(
             [sys.executable, "-m", "ugc_hub.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
             env=env,
@@ -192,7 +201,16 @@ def main() -> None:
         )
 
     with tempfile.TemporaryDirectory() as folder:
-        on_postgres(Path(folder), measure)
+        try:
+            redis = start_redis(Path(folder) / "redis")
+        except BaseException as exc:  # pytest's skip when redis-server is missing is a BaseException
+            print(f"redis: not started ({exc}); rate limits count in each worker's memory")
+            redis = None
+        try:
+            on_postgres(Path(folder), measure)
+        finally:
+            if redis is not None:
+                redis.stop()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ Typical use::
     seed = new_seed()                      # store it secretly
     cert = commit_seed(cert, seed, at=now)  # publish cert.head (and the freeze event) now
     ...                                     # the beacon round comes out
-    cert = record_beacon(cert, value_hex, at=later)
+    cert = record_fetched_beacon(cert, source.fetch(123456), at=later)  # or record_beacon(cert, typed_hex)
     cert = reveal_seed(cert, seed, at=later)
     cert = draw_winners(cert, at=later)
 """
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from contests.beacon import BeaconReading
 from contests.canonical import CanonicalError, loads_strict
 from contests.draw_algorithm import (
     ALGORITHM,
@@ -72,6 +73,7 @@ __all__ = [
     "load_certificate",
     "new_seed",
     "record_beacon",
+    "record_fetched_beacon",
     "reveal_seed",
     "substitute_winner",
     "verify_certificate",
@@ -245,6 +247,27 @@ def record_beacon(cert: Certificate, value_hex: str, *, at: datetime) -> Certifi
         raise DrawError("event_order", "this draw named no beacon round")
     _expect(cert, ("commit",), "record the beacon")
     body = {"source": planned["source"], "round": planned["round"], "value": value_hex.strip().lower()}
+    return _append(cert, "beacon", body, at)
+
+
+def record_fetched_beacon(cert: Certificate, reading: BeaconReading, *, at: datetime) -> Certificate:
+    """Record the round fetched from its source, with the URL and the response as received."""
+    planned = cert.freeze["beacon"]
+    if planned is None:
+        raise DrawError("event_order", "this draw named no beacon round")
+    if (reading.source, reading.round) != (planned["source"], planned["round"]):
+        raise DrawError(
+            "beacon_mismatch",
+            f"the draw named {planned['source']!r} round {planned['round']}, not {reading.source!r} {reading.round}",
+        )
+    _expect(cert, ("commit",), "record the beacon")
+    body = {
+        "source": planned["source"],
+        "round": planned["round"],
+        "value": reading.randomness,
+        "url": reading.url,
+        "response": reading.body,
+    }
     return _append(cert, "beacon", body, at)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from contests.beacon import MAX_BODY, URL_RE, BeaconError, read_round
 from contests.canonical import MAX_SAFE_INTEGER
 from contests.draw_algorithm import ALGORITHM, HEX64_RE, is_valid_id
 
@@ -38,6 +39,7 @@ BODY_KEYS: dict[str, frozenset[str]] = {
     ),
     "commit": frozenset({"commitment"}),
     "beacon": frozenset({"source", "round", "value"}),
+    "beacon_fetched": frozenset({"source", "round", "value", "url", "response"}),
     "reveal": frozenset({"seed"}),
     "result": frozenset({"final_seed", "winners", "alternates"}),
     "substitution": frozenset({"replaced", "promoted", "reason"}),
@@ -152,13 +154,12 @@ def check_body(event_type: str, body: Mapping[str, Any], index: int) -> None:
     if event_type == "freeze":
         _check_freeze(body, where)
         return
+    if event_type == "beacon":
+        _check_beacon(body, where)
+        return
     require_keys(body, BODY_KEYS[event_type], where)
     if event_type == "commit" and not is_hex64(body["commitment"]):
         raise malformed(f"{where}: commitment must be 64 lowercase hex characters")
-    if event_type == "beacon":
-        check_beacon_name(body, where)
-        if not isinstance(body["value"], str) or BEACON_VALUE_RE.fullmatch(body["value"]) is None:
-            raise malformed(f"{where}: value must be 1-128 bytes in lowercase hex")
     if event_type == "reveal" and not is_hex64(body["seed"]):
         raise malformed(f"{where}: seed must be 64 lowercase hex characters")
     if event_type == "result":
@@ -172,3 +173,25 @@ def check_body(event_type: str, body: Mapping[str, Any], index: int) -> None:
         reason = body["reason"]
         if not isinstance(reason, str) or not 1 <= len(reason) <= MAX_REASON:
             raise malformed(f"{where}: reason must be a string of 1-{MAX_REASON} characters")
+
+
+def _check_beacon(body: Mapping[str, Any], where: str) -> None:
+    """A beacon value typed by staff has source, round and value; a fetched one adds the URL and the
+    response as received, which must give the same round and value."""
+    fetched = isinstance(body, Mapping) and "url" in body
+    require_keys(body, BODY_KEYS["beacon_fetched" if fetched else "beacon"], where)
+    check_beacon_name(body, where)
+    if not isinstance(body["value"], str) or BEACON_VALUE_RE.fullmatch(body["value"]) is None:
+        raise malformed(f"{where}: value must be 1-128 bytes in lowercase hex")
+    if not fetched:
+        return
+    if not isinstance(body["url"], str) or URL_RE.fullmatch(body["url"]) is None:
+        raise malformed(f"{where}: url must be an http(s) address")
+    if not isinstance(body["response"], str) or not 1 <= len(body["response"]) <= MAX_BODY:
+        raise malformed(f"{where}: response must be the text the source sent (1-{MAX_BODY} characters)")
+    try:
+        randomness = read_round(body["response"], body["round"])
+    except BeaconError as exc:
+        raise DrawFailure("beacon_response_mismatch", f"{where}: {exc.reason}") from exc
+    if randomness != body["value"]:
+        raise DrawFailure("beacon_response_mismatch", f"{where}: the value is not the randomness in the response")

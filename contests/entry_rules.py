@@ -32,7 +32,13 @@ _HASHTAG_RE = re.compile(r"[^\W_][\w]*", re.UNICODE)
 
 
 class RuleError(ValueError):
-    """A contest setting that cannot work; the message is for the manager."""
+    """A contest setting that cannot work: ``code`` and ``params`` for the manager's language, the
+    message in English for logs (``ugc_hub.services.contests_messages`` has the words)."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def normalize_hashtag(tag: str) -> str:
     """``#NightModeChallenge`` → ``nightmodechallenge`` (NFKC then case-folded, as posts store them)."""
     cleaned = unicodedata.normalize("NFKC", tag.strip()).lstrip("#").casefold()
     if not cleaned or not _HASHTAG_RE.fullmatch(cleaned):
-        raise RuleError(f"not a hashtag: {tag!r}")
+        raise RuleError("not_hashtag", f"not a hashtag: {tag!r}", tag=tag)
     return cleaned[:160]
 
 
@@ -72,15 +78,25 @@ def field_rules(raw: Iterable[Mapping[str, str]]) -> list[FieldRule]:
         name = str(item.get("name", "")).strip()
         pattern = str(item.get("pattern", "") or "")
         if not FIELD_NAME_RE.fullmatch(name):
-            raise RuleError(f"a field name is lower-case letters, digits and _: {name!r}")
+            raise RuleError("field_name", f"a field name is lower-case letters, digits and _: {name!r}", name=name)
         if len(pattern) > MAX_PATTERN_LENGTH:
-            raise RuleError(f"the pattern of {name} is longer than {MAX_PATTERN_LENGTH} characters")
+            raise RuleError(
+                "pattern_too_long",
+                f"the pattern of {name} is longer than {MAX_PATTERN_LENGTH} characters",
+                name=name,
+                limit=MAX_PATTERN_LENGTH,
+            )
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise RuleError(f"the pattern of {name} is not a valid regular expression: {exc}") from exc
+            raise RuleError(
+                "pattern_invalid",
+                f"the pattern of {name} is not a valid regular expression: {exc}",
+                name=name,
+                error=exc,
+            ) from exc
         if any(rule.name == name for rule in rules):
-            raise RuleError(f"the field {name} is listed twice")
+            raise RuleError("field_twice", f"the field {name} is listed twice", name=name)
         rules.append(FieldRule(name=name, label=str(item.get("label", "") or name).strip()[:100], pattern=pattern))
     return rules
 

@@ -18,7 +18,13 @@ MIN_RATING, MAX_RATING = 1, 10
 
 
 class JudgingError(ValueError):
-    """Scores or settings a round cannot use; the message is for the person."""
+    """Scores or settings a round cannot use: ``code`` and ``params`` for the person's language
+    (``ugc_hub.services.contests_messages``), the message in English for logs."""
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def assign_jurors(
@@ -30,7 +36,7 @@ def assign_jurors(
 ) -> dict[str, list[str]]:
     """Jurors for each entry, ``per_entry`` at most, never one in conflict (entry id, juror id)."""
     if per_entry < 1:
-        raise JudgingError("at least one juror per entry")
+        raise JudgingError("jurors_per_entry", "at least one juror per entry")
     assignment: dict[str, list[str]] = {}
     for entry in entry_ids:
         allowed = [juror for juror in juror_ids if (entry, juror) not in conflicts]
@@ -52,10 +58,10 @@ def check_criteria(raw: Sequence[Mapping[str, object]]) -> list[Criterion]:
     for item in raw:
         name, weight = str(item.get("name", "")).strip(), item.get("weight")
         if not name or not isinstance(weight, int) or weight < 1:
-            raise JudgingError("each criterion needs a name and a whole weight of at least 1")
+            raise JudgingError("criterion", "each criterion needs a name and a whole weight of at least 1")
         criteria.append(Criterion(name[:60], weight))
     if not criteria or len({c.name for c in criteria}) != len(criteria):
-        raise JudgingError("a rating round needs criteria with distinct names")
+        raise JudgingError("criteria_distinct", "a rating round needs criteria with distinct names")
     return criteria
 
 
@@ -65,7 +71,13 @@ def weighted_rating(criteria: Sequence[Criterion], marks: Mapping[str, int]) -> 
     for c in criteria:
         mark = marks.get(c.name)
         if not isinstance(mark, int) or not MIN_RATING <= mark <= MAX_RATING:
-            raise JudgingError(f"{c.name}: a mark from {MIN_RATING} to {MAX_RATING}")
+            raise JudgingError(
+                "mark_range",
+                f"{c.name}: a mark from {MIN_RATING} to {MAX_RATING}",
+                name=c.name,
+                low=MIN_RATING,
+                high=MAX_RATING,
+            )
     return Fraction(sum(c.weight * marks[c.name] for c in criteria), total)
 
 
@@ -94,7 +106,7 @@ def mix(
     """The published blend: each side scaled to [0, 1] by its best entry, then weighted in percent.
     Returns (entry, jury part, vote part, total), best first."""
     if not 0 <= jury_weight <= 100:
-        raise JudgingError("the jury's weight is a percentage")
+        raise JudgingError("weight_percent", "the jury's weight is a percentage")
     entries = sorted(set(jury) | set(votes))
     low = min(jury.values(), default=Fraction(0))
     top_jury = max((value - low for value in jury.values()), default=Fraction(0))

@@ -4,6 +4,7 @@
     python verify_draw_standalone.py certificate.json
     python verify_draw_standalone.py certificate.json --anchor <hash published at entry close>
     python verify_draw_standalone.py certificate.json --receipt my-receipt.json
+    python verify_draw_standalone.py certificate.json --check-beacon
 
 It recomputes the whole draw (algorithm "ugc-hub-draw/1") from the certificate: the hash chain of
 events, the frozen list of entries, the seed against its commitment, the ranking, the winners, the
@@ -11,9 +12,11 @@ alternates and every later substitution. It prints the winners and alternates it
 "OK" and exits 0, or "FAIL [code]: reason" and exits 1. Bad command-line usage exits 2.
 
 It shares no code with the hub on purpose: it is a second, independent reading of the
-specification (docs/draws.md in the hub's repository). One thing it cannot do for you: check that
-a beacon value really is the one the named source published for that round. It prints the source,
-the round and the value so you can compare them with the source's own record.
+specification (docs/draws.md in the hub's repository). When the hub fetched the beacon round
+itself, the certificate holds the address it fetched and the answer it got; this script checks that
+the value used is the one in that answer, and with --check-beacon fetches the address again and
+compares (drand rounds never change). A value typed by staff (the source was down) has no address:
+compare it with the source's own record yourself.
 
 Written for Python 3.8 or newer. Licence: AGPL-3.0-or-later, like the hub.
 """
@@ -26,6 +29,7 @@ import hmac
 import json
 import re
 import sys
+import urllib.request
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +46,9 @@ WHEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 SOURCE = re.compile(r"[\x20-\x7e]{1,200}")
 VALUE = re.compile(r"(?:[0-9a-f]{2}){1,128}")
 REASON_CODE = re.compile(r"[a-z0-9_]{1,64}")
+URL = re.compile(r"https?://[\x21-\x7e]{1,1990}")
+RANDOMNESS = re.compile(r"[0-9a-fA-F]{64}")
+MAX_RESPONSE = 8192
 
 LAYOUT = {  # the exact keys of each event type's body
     "freeze": [
@@ -180,7 +187,10 @@ def check_body(kind: str, body: dict, what: str) -> None:
             raise Failed("malformed", what + ": no algorithm")
         if body["algorithm"] != ALGORITHM:
             raise Failed("unsupported_algorithm", f"this verifier knows {ALGORITHM}, not {body['algorithm']!r}")
-    exact_keys(body, LAYOUT[kind], what)
+    layout = LAYOUT[kind]
+    if kind == "beacon" and type(body) is dict and "url" in body:
+        layout = [*layout, "response", "url"]  # fetched by the hub: the address and the answer as received
+    exact_keys(body, layout, what)
     fine = True
     if kind == "freeze":
         fine = (
@@ -201,6 +211,19 @@ def check_body(kind: str, body: dict, what: str) -> None:
     elif kind == "beacon":
         check_beacon_name(body, what)
         fine = type(body["value"]) is str and VALUE.fullmatch(body["value"]) is not None
+        if fine and "url" in body:
+            fine = (
+                type(body["url"]) is str
+                and URL.fullmatch(body["url"]) is not None
+                and type(body["response"]) is str
+                and 1 <= len(body["response"]) <= MAX_RESPONSE
+            )
+            if fine:
+                randomness = randomness_in(body["response"], body["round"])
+                if randomness is None:
+                    raise Failed("beacon_response_mismatch", what + ": the response is not this round's")
+                if randomness != body["value"]:
+                    raise Failed("beacon_response_mismatch", what + ": the value is not the one in the response")
     elif kind == "reveal":
         fine = is_hash(body["seed"])
     elif kind == "result":
@@ -212,6 +235,37 @@ def check_body(kind: str, body: dict, what: str) -> None:
         fine = is_id(body["replaced"]) and is_id(body["promoted"]) and type(reason) is str and 1 <= len(reason) <= 500
     if not fine:
         raise Failed("malformed", what + ": a field has the wrong type or value")
+
+
+def randomness_in(text: str, round_number: int) -> str | None:
+    """The randomness (lowercase hex) a drand-style answer gives for this round, or None."""
+    if len(text) > MAX_RESPONSE:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if type(data) is not dict or type(data.get("round")) is not int or data["round"] != round_number:
+        return None
+    value = data.get("randomness")
+    if type(value) is not str or not RANDOMNESS.fullmatch(value):
+        return None
+    return value.lower()
+
+
+def check_beacon_again(beacon: dict) -> tuple:
+    """Fetch the recorded address again and compare; return (code, message)."""
+    if "url" not in beacon:
+        return "beacon_unchecked", "no address recorded (the value was typed by staff): compare it yourself"
+    request = urllib.request.Request(beacon["url"], headers={"Accept": "application/json"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=15) as answer:  # noqa: S310 (http(s), checked above)
+            text = answer.read(MAX_RESPONSE + 1).decode("utf-8")
+    except (OSError, ValueError) as exc:
+        return "beacon_unreachable", "could not fetch " + beacon["url"] + ": " + str(exc)
+    if randomness_in(text, beacon["round"]) != beacon["value"]:
+        return "beacon_refetch_mismatch", beacon["url"] + " now gives another value for round " + str(beacon["round"])
+    return "ok", beacon["url"] + " gives the same value for round " + str(beacon["round"])
 
 
 # ---------------------------------------------------------------- Merkle tree over the entries
@@ -460,6 +514,7 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("certificate", help="the certificate JSON file")
     parser.add_argument("--anchor", action="append", default=[], help="an event hash published earlier")
     parser.add_argument("--receipt", action="append", default=[], help="an inclusion receipt JSON file")
+    parser.add_argument("--check-beacon", action="store_true", help="fetch the beacon round again and compare")
     args = parser.parse_args(argv)
     reconfigure = getattr(sys.stdout, "reconfigure", None)
     if reconfigure is not None:  # a console that cannot show some character gets an escape, not a crash
@@ -477,10 +532,8 @@ def main(argv: list | None = None) -> int:
         print(f"Draw {verdict['draw_id']}: {verdict['count']} entries")
     if verdict["beacon"] is not None:
         b = verdict["beacon"]
-        print(
-            f"Beacon: {b['source']} round {b['round']}, value {b['value']}"
-            " (compare it with the value the source published for that round)"
-        )
+        where = f" fetched from {b['url']}" if "url" in b else " typed by staff"
+        print(f"Beacon: {b['source']} round {b['round']}, value {b['value']}{where}")
     if verdict["drawn_winners"] or verdict["drawn_alternates"]:
         print("Winners (recomputed):")
         for rank, entry in enumerate(verdict["winners"], start=1):
@@ -494,6 +547,15 @@ def main(argv: list | None = None) -> int:
         print(f"FAIL [{verdict['code']}]: {printable(verdict['reason'])}")
         return 1
     print("OK: " + verdict["reason"])
+    if args.check_beacon:
+        if verdict["beacon"] is None:
+            print("FAIL [beacon_unchecked]: this draw used no beacon")
+            return 1
+        code, message = check_beacon_again(verdict["beacon"])
+        if code != "ok":
+            print(f"FAIL [{code}]: {printable(message)}")
+            return 1
+        print("Beacon OK: " + message)
     for path in args.receipt:
         try:
             receipt = read_json(path)

@@ -39,7 +39,18 @@ def test_environment_wins(instance: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/hub"
     assert app.config["CELERY"]["broker_url"] == "redis://127.0.0.1:6379/0"
     assert app.config["STORAGE_URL"] == "s3://bucket/prefix"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert not (instance / "secret_key").exists()
+
+
+def test_rate_limits_count_where_the_deployment_can_share_them(instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CELERY_BROKER_URL", "RATELIMIT_STORAGE_URI"):
+        monkeypatch.delenv(name, raising=False)
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/2")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/2"
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
 def test_test_config_overrides(instance: Path) -> None:

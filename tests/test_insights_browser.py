@@ -15,7 +15,8 @@ PASSWORD = "insights demo password"
 
 @pytest.fixture(scope="module")
 def scored_demo_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`ugc-hub demo`, `ugc-hub sentiment score` with the offline default model, then `ugc-hub serve`."""
+    """`ugc-hub demo`, `ugc-hub sentiment score` with the offline default model (which then finds the
+    negative posts' aspects), then `ugc-hub serve`."""
     folder = tmp_path_factory.mktemp("insights-demo")
     yield from hub.demo_hub(folder, PASSWORD, [["sentiment", "score"]], SENTIMENT_ON_INGEST="0")
 
@@ -46,6 +47,9 @@ def test_friction_dashboard_shows_themes_keywords_and_examples(scored_demo_hub: 
         first = themes.first
         expect(first.locator(".keyword").first).to_be_visible()
         expect(first.locator(".examples li").first).to_be_visible()
+        # Themes come from the embedding model's stored aspects (keywords only where it found none).
+        expect(page.locator("#theme-sources")).to_contain_text("Themed by the model: ")
+        expect(page.locator("#theme-sources")).not_to_contain_text("Themed by the model: 0;")
         expect(page.locator("svg.chart").first).to_be_visible()
         # Sentiment over time by source: one line (and legend entry) per platform of the demo.
         source_chart = page.locator("#sentiment-by-source svg.chart")

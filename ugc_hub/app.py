@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ugc_hub.services.secrets import configure_keys
 
     configure_keys(app.config)
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _security_headers(app)
@@ -38,6 +39,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client address and scheme from their X-Forwarded-* headers.
+
+    Only the last that-many X-Forwarded-For entries are believed (those the proxies appended): a client cannot
+    pick its own address for the per-IP rate rules by sending the header itself.
+    """
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -21,6 +21,9 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(command)
     for command in (collect, sources_group):
         app.cli.add_command(command)
+    from ugc_hub.cli_aspects import aspects_command
+
+    sentiment.add_command(aspects_command)
     app.cli.add_command(sentiment)
     from ugc_hub.cli_rights import rights_group
 
@@ -180,7 +183,12 @@ def demo(email: str, password: str | None) -> None:
 
         backend = scoring.backend_for(current_app.config)
         scored = scoring.score_posts(db.session, result.posts.post_ids, backend=backend, skip_fresh=True)
-        click.echo(f"{scored.scored} demo posts scored by {backend.name}, {scored.languages_detected} languages detected")
+        click.echo(
+            f"{scored.scored} demo posts scored by {backend.name}, {scored.languages_detected} languages detected"
+        )
+        from ugc_hub.cli_aspects import assign_aspects
+
+        assign_aspects(result.posts.post_ids)
 
 
 def _queue_scoring(post_ids: list[int]) -> None:
@@ -222,6 +230,10 @@ def sentiment_score(rescore_all: bool, limit: int | None, batch_size: int | None
             progress=bar.update,
         )
     click.echo(f"{result.scored} posts scored, {result.languages_detected} languages detected")
+    # Then the friction aspects of negative posts, which need their fresh labels.
+    from ugc_hub.cli_aspects import assign_aspects
+
+    assign_aspects(limit=limit)
 
 
 @click.command("verify-draw", context_settings={"ignore_unknown_options": True})

@@ -43,7 +43,9 @@ def scan(slug: str) -> None:
     click.echo(f"{result.entered} new entries, {result.excluded} excluded")
 
 
-def _step(slug: str, step: str, beacon: str | None = None) -> None:
+def _step(slug: str, step: str, beacon: str | None = None, reason: str = "") -> None:
+    from flask import current_app
+
     from ugc_hub.models import db
     from ugc_hub.models.base import utcnow
     from ugc_hub.services import draws
@@ -52,14 +54,35 @@ def _step(slug: str, step: str, beacon: str | None = None) -> None:
     contest_id = _contest_id(slug)
     try:
         if step == "freeze":
-            draw = draws.freeze_draw(db.session, contest_id=contest_id, actor=audit.CLI, now=utcnow())
+            draw = draws.freeze_draw(
+                db.session,
+                contest_id=contest_id,
+                actor=audit.CLI,
+                now=utcnow(),
+                sources=draws.beacon_sources(current_app.config),
+                delay=draws.beacon_delay(current_app.config),
+            )
             click.echo(f"frozen; publish this anchor now: {draw.freeze_anchor}")
-        else:
-            draw = draws.run_draw(db.session, contest_id=contest_id, actor=audit.CLI, now=utcnow(), beacon_value=beacon)
-            status = draws.status_of(draw)
-            click.echo("winners: " + " ".join(status.winners))
-            click.echo("alternates: " + " ".join(status.alternates))
-            _notify(contest_id)
+            if draw.beacon_due_at is not None:
+                click.echo(f"the draw waits for the beacon round named, published at {draw.beacon_due_at.isoformat()}")
+            return
+        sources = draws.beacon_sources(current_app.config)
+        if beacon is not None:
+            draws.record_beacon_value(
+                db.session,
+                contest_id=contest_id,
+                value_hex=beacon,
+                reason=reason,
+                sources=sources,
+                actor=audit.CLI,
+                now=utcnow(),
+            )
+            click.echo("beacon value typed by hand recorded (the source could not be reached)")
+        draw = draws.run_draw(db.session, contest_id=contest_id, actor=audit.CLI, now=utcnow(), sources=sources)
+        status = draws.status_of(draw)
+        click.echo("winners: " + " ".join(status.winners))
+        click.echo("alternates: " + " ".join(status.alternates))
+        _notify(contest_id)
     except ContestError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -100,11 +123,16 @@ def freeze(slug: str) -> None:
 
 @contests_group.command("draw")
 @click.argument("slug")
-@click.option("--beacon", default=None, help="The value (hex) of the beacon round named at the freeze.")
+@click.option(
+    "--beacon",
+    default=None,
+    help="Fallback only: the value (hex) of the beacon round, typed when its source cannot be reached.",
+)
+@click.option("--reason", default="", help="Why the beacon value is typed by hand (required with --beacon).")
 @with_appcontext
-def draw(slug: str, beacon: str | None) -> None:
-    """Reveal the seed and draw the winners and alternates."""
-    _step(slug, "draw", beacon)
+def draw(slug: str, beacon: str | None, reason: str) -> None:
+    """Fetch the named beacon round from its source (DRAW_BEACONS), reveal the seed and draw."""
+    _step(slug, "draw", beacon, reason)
 
 
 @contests_group.command("certificate")
@@ -128,10 +156,18 @@ def certificate(slug: str, output: Path | None) -> None:
 @contests_group.command("recurring")
 @with_appcontext
 def recurring() -> None:
-    """Run the recurring draws that are due (what the hourly beat task does)."""
+    """Run the recurring draws that are due and notify their winners (what the hourly beat task does)."""
+    from flask import current_app
+
+    from ugc_hub.contest_tasks import background_notifier
     from ugc_hub.models import db
     from ugc_hub.models.base import utcnow
-    from ugc_hub.services.contests_recurring import run_due
+    from ugc_hub.services.contests import ContestError
+    from ugc_hub.services.contests_recurring import recurring_beacon, run_due
 
-    for run in run_due(db.session, now=utcnow(), actor=audit.CLI):
+    try:
+        beacon = recurring_beacon(current_app.config)
+    except ContestError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for run in run_due(db.session, now=utcnow(), actor=audit.CLI, notifier=background_notifier(), beacon=beacon):
         click.echo(json.dumps(vars(run)))

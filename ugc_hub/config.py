@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+
+#: drand's League of Entropy relays: quicknet (a round every 3 s) and the default chain (every 30 s), with
+#: the genesis_time and period their ``/info`` gives, so the hub names the round at the freeze.
+DRAW_BEACONS = {
+    "drand-quicknet": {
+        "url": "https://api.drand.sh/52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971/public/{round}",
+        "genesis_time": 1692803367,
+        "period": 3,
+    },
+    "drand-mainnet": {"url": "https://api.drand.sh/public/{round}", "genesis_time": 1595431050, "period": 30},
+}
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -41,6 +53,21 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def ratelimit_storage(broker_url: str) -> str:
+    """Where the HTTP rate limits count: ``RATELIMIT_STORAGE_URI``, else the Celery broker's Redis, else memory.
+
+    ``memory://`` keeps separate counters in each web worker process (four gunicorn workers allow four
+    times the configured rate) and starts a timer thread on most requests; a deployment that already
+    runs Redis for Celery shares one set of counters through it.
+    """
+    explicit = os.environ.get("RATELIMIT_STORAGE_URI")
+    if explicit:
+        return explicit
+    if broker_url.startswith(("redis://", "rediss://")):
+        return broker_url
+    return "memory://"
 
 
 def build_config(instance_path: Path) -> dict[str, Any]:
@@ -93,8 +120,12 @@ def build_config(instance_path: Path) -> dict[str, Any]:
                 # Licence windows end without a commit to announce it: rebuild published gallery snapshots.
                 "gallery.refresh-published": {"task": "gallery.refresh_published", "schedule": 60.0},
                 "insights.check-friction-alerts": {"task": "insights.check_friction_alerts", "schedule": 3600.0},
+                # Catch-up: detractors' comments, and posts after a model or FRICTION_ASPECTS change.
+                "insights.assign-aspects": {"task": "insights.assign_aspects", "schedule": 3600.0},
                 # Monthly draws are drawn on the first run after the month ends (docs/contests.md).
                 "contests.run-recurring-draws": {"task": "contests.run_recurring_draws", "schedule": 3600.0},
+                # Draws whose named beacon round is out are drawn at once (docs/draws.md §7.1).
+                "contests.draw-when-beacon-out": {"task": "contests.draw_when_beacon_out", "schedule": 300.0},
                 # Winners who did not answer in time give way to the next alternate.
                 "contests.replace-unanswered-winners": {
                     "task": "contests.replace_unanswered_winners",
@@ -123,7 +154,12 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
         "WTF_CSRF_TIME_LIMIT": None,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_storage(broker_url),
+        # A Redis outage then degrades to per-process counters instead of failing requests.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # How many reverse proxies stand in front of the hub (0: none). Each one appends to X-Forwarded-For; the
+        # app believes only that many entries, so the per-IP rate rules see the real client (docs/ideas.md).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "BABEL_DEFAULT_LOCALE": "en",
@@ -133,6 +169,8 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         # a workspace may set its own rate on /insights/settings.
         "INSIGHTS_ALERT_GROWTH": float(os.environ.get("INSIGHTS_ALERT_GROWTH", "0.5")),
         "INSIGHTS_ALERT_MIN_POSTS": int(os.environ.get("INSIGHTS_ALERT_MIN_POSTS", "3")),
+        # A brand's own friction aspects, JSON: {"key": {"sentences": [...], "keywords": [...]}} (docs/sentiment.md).
+        "FRICTION_ASPECTS": os.environ.get("FRICTION_ASPECTS") or None,
         # Who may put the NPS question in an iframe (CSP frame-ancestors sources, space-separated).
         "NPS_FRAME_ANCESTORS": os.environ.get("NPS_FRAME_ANCESTORS", "*"),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),
@@ -145,6 +183,14 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "SUPPORT_RATE_LIMIT": os.environ.get("SUPPORT_RATE_LIMIT", "30 per minute;300 per hour"),
         # Silent quarantine of supports (docs/ideas.md), e.g. "ip_burst=20/60,account_sustained=200/86400".
         "IDEA_SUPPORT_RULES": os.environ.get("IDEA_SUPPORT_RULES", ""),
+        # Public randomness for draws (docs/draws.md): name -> {"url" (with {round}), "genesis_time", "period"} or a
+        # plain URL template; staff pick a name on the contest form, the freeze names the round, the draw fetches it.
+        "DRAW_BEACONS": json.loads(os.environ["DRAW_BEACONS"]) if os.environ.get("DRAW_BEACONS") else DRAW_BEACONS,
+        "DRAW_BEACON_TIMEOUT": float(os.environ.get("DRAW_BEACON_TIMEOUT", "10")),
+        # Seconds between the freeze and the publication of the round the hub names then (docs/draws.md §7.1).
+        "DRAW_BEACON_DELAY": float(os.environ.get("DRAW_BEACON_DELAY", "600")),
+        # A DRAW_BEACONS name the monthly recurring draws use; empty: they name no beacon.
+        "DRAW_RECURRING_BEACON": os.environ.get("DRAW_RECURRING_BEACON", "") or None,
         # The same silent quarantine for contest votes (docs/contests.md); empty: the ideas' defaults.
         "CONTEST_VOTE_RULES": os.environ.get("CONTEST_VOTE_RULES", ""),
         "IDEA_IMAGE_MAX_BYTES": int(os.environ.get("IDEA_IMAGE_MAX_BYTES", str(8 * 1024 * 1024))),

@@ -12,6 +12,7 @@ from celery import shared_task
 from flask import current_app
 from kombu.exceptions import OperationalError
 
+from ugc_hub.insights_tasks import assign_aspects
 from ugc_hub.models import db
 from ugc_hub.services import audit, scoring
 from ugc_hub.services.importer import import_file
@@ -57,7 +58,9 @@ def score_posts(post_ids: list[int]) -> dict[str, int]:
     """Score these posts' sentiment, skipping those already scored by this model on the same text."""
     backend = scoring.backend_for(current_app.config)
     result = scoring.score_posts(db.session, post_ids, backend=backend, skip_fresh=True)
-    return {"scored": result.scored, "languages_detected": result.languages_detected}
+    # In the same worker, without another message: the aspects need the labels just stored.
+    found = assign_aspects(post_ids)
+    return {"scored": result.scored, "languages_detected": result.languages_detected, "aspects": found["posts"]}
 
 
 def enqueue_scoring(post_ids: Sequence[int]) -> bool:
@@ -83,4 +86,5 @@ def score_stale_posts(limit: int = 5000) -> dict[str, int]:
     """Score posts not yet scored by the configured model (after a collector run, or to catch up)."""
     backend = scoring.backend_for(current_app.config)
     result = scoring.score_stale(db.session, backend=backend, limit=limit)
-    return {"scored": result.scored, "languages_detected": result.languages_detected}
+    found = assign_aspects(limit=limit)
+    return {"scored": result.scored, "languages_detected": result.languages_detected, "aspects": found["posts"]}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypothesis import settings
 
+from contests.beacon import BeaconReading
 from contests.draw import (
     BeaconRound,
     Certificate,
@@ -18,6 +20,7 @@ from contests.draw import (
     draw_winners,
     freeze_entries,
     record_beacon,
+    record_fetched_beacon,
     reveal_seed,
     substitute_winner,
 )
@@ -36,6 +39,27 @@ def beacon_value(round_number: int) -> str:
     return hashlib.sha256(f"local test beacon round {round_number}".encode()).hexdigest()
 
 
+def _signature(number: int) -> str:
+    """96 bytes of hex, the length of a drand BLS signature (a stand-in: nothing here checks it)."""
+    seed = f"local test beacon signature {number}".encode()
+    return (hashlib.sha512(seed).hexdigest() + hashlib.sha512(seed + b"2").hexdigest())[:192]
+
+
+def drand_round(number: int) -> dict[str, object]:
+    """The JSON object a drand relay returns for a round (``GET /public/{round}``), with our test values."""
+    return {
+        "round": number,
+        "randomness": beacon_value(number),
+        "signature": _signature(number),
+        "previous_signature": _signature(number - 1),
+    }
+
+
+def drand_body(number: int) -> str:
+    """The round as a relay sends it: compact JSON."""
+    return json.dumps(drand_round(number), separators=(",", ":"))
+
+
 def build(
     entries: Sequence[str],
     *,
@@ -45,9 +69,11 @@ def build(
     seed: bytes | None = None,
     beacon: BeaconRound | None = None,
     substitutions: Sequence[str] = (),
+    beacon_url: str | None = None,
     **freeze_options: Any,
 ) -> Certificate:
-    """Run a whole draw on fixed inputs; ``substitutions`` are the reasons, each replacing the first winner."""
+    """Run a whole draw on fixed inputs; ``substitutions`` are the reasons, each replacing the first winner.
+    With ``beacon_url`` (a template with {round}) the beacon is recorded as fetched from there."""
     seed = seed if seed is not None else fixed_seed(draw_id)
     clock = iter(T0 + timedelta(hours=hour) for hour in range(100))
     cert = freeze_entries(
@@ -60,7 +86,11 @@ def build(
         **freeze_options,
     )
     cert = commit_seed(cert, seed, at=next(clock))
-    if beacon is not None:
+    if beacon is not None and beacon_url is not None:
+        url, body = beacon_url.replace("{round}", str(beacon.round)), drand_body(beacon.round)
+        reading = BeaconReading(beacon.source, beacon.round, beacon_value(beacon.round), url, body)
+        cert = record_fetched_beacon(cert, reading, at=next(clock))
+    elif beacon is not None:
         cert = record_beacon(cert, beacon_value(beacon.round), at=next(clock))
     cert = reveal_seed(cert, seed, at=next(clock))
     cert = draw_winners(cert, at=next(clock))

@@ -163,11 +163,14 @@ def test_beacon_named_at_freeze_then_substitution_without_redraw(workspace: Any,
     for p in posts:
         grant(p.id)
     draws.freeze_draw(db.session, contest_id=contest.id, actor=ADMIN, now=FREEZE)
-    with pytest.raises(ContestError, match="beacon"):
+    with pytest.raises(ContestError, match="not configured"):  # no source of that name: the value must be typed
         draws.run_draw(db.session, contest_id=contest.id, actor=ADMIN, now=FREEZE)
-    with pytest.raises(ContestError):
-        draws.record_beacon_value(db.session, contest_id=contest.id, value_hex="not hex", actor=ADMIN, now=FREEZE)
-    draws.record_beacon_value(db.session, contest_id=contest.id, value_hex="AB" * 32, actor=ADMIN, now=FREEZE)
+    typed = {"contest_id": contest.id, "sources": {}, "actor": ADMIN, "now": FREEZE}
+    with pytest.raises(ContestError, match="hexadecimal"):
+        draws.record_beacon_value(db.session, value_hex="not hex", reason="source down", **typed)
+    with pytest.raises(ContestError, match="say why"):
+        draws.record_beacon_value(db.session, value_hex="AB" * 32, reason=" ", **typed)
+    draws.record_beacon_value(db.session, value_hex="AB" * 32, reason="source not configured", **typed)
     draw = draws.run_draw(db.session, contest_id=contest.id, actor=ADMIN, now=FREEZE + timedelta(minutes=5))
     status = draws.status_of(draw)
     assert status.beacon == {"source": "local-beacon", "round": 42, "value": "ab" * 32}

@@ -45,6 +45,20 @@ def _beacon() -> Certificate:
     )
 
 
+FETCHED_FROM = "https://beacon.example/public/{round}"  # a reserved domain: the vectors fetch nothing
+
+
+def _fetched() -> Certificate:
+    return build(
+        _uuids(12),
+        draw_id="vector-beacon-fetched",
+        winners=2,
+        alternates=2,
+        beacon=BeaconRound("local-test-beacon", 2048),
+        beacon_url=FETCHED_FROM,
+    )
+
+
 def _single() -> Certificate:
     return build(["only-entry"], draw_id="vector-single", winners=1, alternates=2)
 
@@ -170,6 +184,19 @@ def build_vectors() -> dict[str, Any]:
     add("valid-simple", "10 entries, 2 winners, 2 alternates, no beacon", simple.to_dict(), "ok")
     add("valid-beacon-substitutions", "25 entries, a local beacon round, two substitutions", base, "ok", [anchor])
     add("valid-single-entry", "one entry, more places than entries", single.to_dict(), "ok")
+    fetched = _fetched().to_dict()
+    add(
+        "valid-beacon-fetched",
+        "12 entries, the beacon round fetched by the hub: its address and the answer as received",
+        fetched,
+        "ok",
+    )
+    add(
+        "tampered-beacon-response",
+        "the beacon value and the answer's randomness disagree, chain re-sealed",
+        edited(fetched, lambda data: event_of(data, "beacon")["body"].__setitem__("value", "cd" * 32)),
+        "beacon_response_mismatch",
+    )
     for name, (description, data, code) in _tampered(base).items():
         add(name, description, data, code)
     add(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +22,7 @@ TEXTS = [
 
 
 def test_tiny_model_loads_fast_and_meets_the_contract(tiny_config: dict[str, Any]) -> None:
-    started = time.perf_counter()
     backend = load_backend(tiny_config)
-    assert time.perf_counter() - started < 1.0
     assert isinstance(backend, SentimentBackend)
     assert backend.name == Path(tiny_config["SENTIMENT_MODEL"]).name
     assert backend.version.startswith(backend.name + "@")
@@ -60,10 +57,10 @@ def test_a_100_kb_text_is_truncated(tiny_config: dict[str, Any]) -> None:
     assert backend.max_length == 64  # capped by the model's own limit
     huge = "great product i love it " * 4200
     assert len(huge) > 100_000
-    started = time.perf_counter()
-    scores = backend.score([huge, "ok"])
-    assert time.perf_counter() - started < 2.0
+    scores = backend.score([huge, "ok", "great product i love it " * 30])
     assert scores[0].label in LABELS
+    # Only the first 64 tokens are read: the 100 kB text scores exactly like a 150-word prefix of it.
+    assert scores[0].probabilities == pytest.approx(scores[2].probabilities, abs=1e-5)
 
 
 def test_empty_whitespace_and_markup_only_texts_are_neutral(tiny_config: dict[str, Any]) -> None:

@@ -56,6 +56,9 @@ THEMES: Mapping[str, Sequence[str]] = {
     ),
 }  # fmt: skip
 
+# NPS answers from 0 to this score are detractors; their comments count as negative texts.
+DETRACTOR_MAX = 6
+
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 
 
@@ -101,3 +104,58 @@ def match_themes(text: str, *, themes: tuple[tuple[str, tuple[str, ...]], ...] |
         if words:
             found.append(ThemeMatch(name, words))
     return found
+
+
+# Words that say nothing about a theme, written by us: function words, the verbs and adjectives of any
+# complaint, and web noise. Keywords of a theme found by the model come from the other words.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOPWORDS: Mapping[str, frozenset[str]] = {
+    "en": _words(
+        """a about above after again against all almost also am an and any are aren't as at be because been
+        before being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
+        don't down during each even ever every few for from further get got had hadn't has hasn't have haven't
+        having he her here hers herself him himself his how i i'd i'll i'm i've if in into is isn't it it's its
+        itself just let's like me more most much must my myself no nor not now of off on once one only or other
+        our ours ourselves out over own same she should shouldn't so some still such than that that's the their
+        theirs them themselves then there there's these they they're this those through to too under until up
+        us very was wasn't we we're were weren't what when where which while who whom why will with won't would
+        wouldn't you you're your yours yourself yourselves really never again ever anyone lol omg thanks please
+        already since back come came coming first new
+        bad terrible awful worst disappointed disappointing disappointment horrible poor sad angry annoyed
+        fail failed shame seriously honestly literally just time times day days week weeks year years
+        thing things way lot bit make made go going gone get getting got want wanted need needed know think
+        said say says told tell use used buy bought order ordered http https www com"""
+    ),
+    "fr": _words(
+        """a à ai aie aient aies ait alors as au aucun aucune aujourd'hui aussi autre aux avec avez avoir avons
+        ayant bon c ça car ce ceci cela celle celles celui cependant ces cet cette ceux chaque chez ci comme
+        comment d dans de des depuis deux donc dont du elle elles en encore es est et étaient était été être eu
+        eux fait faire fais font hier il ils j je jamais juste l la le les leur leurs lui m ma mais me même mes
+        moi mon n ne ni nos notre nous on ont ou où par parce pas peu peut plus pour pourquoi qu quand que quel
+        quelle quelles quels qui quoi s sa sans se sera ses si sien son sont sous suis sur t ta te tes toi ton
+        toujours tous tout toute toutes très tu un une vers via voici voilà vos votre vous y
+        déçu déçue déçus déçues nul nulle nuls honte honteux horrible mauvais mauvaise pire vraiment franchement
+        merci svp stp mdr bien trop rien personne fois jour jours semaine semaines an ans mois chose choses
+        truc trucs vais va vont veux voulais besoin sais dit dire acheté achat commande commandé http https www
+        com"""
+    ),
+}
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
+_ELISION = re.compile(r"^(?:qu|[cdjlmnst])'")
+_NOISE = re.compile(r"https?://\S+|www\.\S+|[#@][\w.-]+")
+
+
+def content_words(text: str, language: str | None, *, exclude: frozenset[str] = frozenset()) -> list[str]:
+    """The words of ``text`` worth showing as a theme's keywords: lower-cased, without stopwords of its
+    language (both lists when it is unknown), hashtags, mentions, links, French elisions or ``exclude``."""
+    stop = STOPWORDS.get(language or "") or STOPWORDS["en"] | STOPWORDS["fr"]
+    folded = _NOISE.sub(" ", text.casefold().translate(_APOSTROPHES))
+    words = []
+    for raw in _WORD.findall(folded):
+        word = _ELISION.sub("", raw).strip("'-")
+        if len(word) >= 3 and word not in stop and word not in exclude:
+            words.append(word)
+    return words

@@ -1,5 +1,6 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
+from ugc_hub.models.aspects import NO_ASPECT, NpsResponseAspect, PostAspect
 from ugc_hub.models.audit import AuditEvent
 from ugc_hub.models.base import db
 from ugc_hub.models.collection import RUN_STATUSES, AccountLease, CollectorRun
@@ -58,6 +59,7 @@ from ugc_hub.models.workspace import Source, Workspace
 
 __all__ = [
     "MODERATION_STATUSES",
+    "NO_ASPECT",
     "NPS_CHANNELS",
     "RIGHTS_STATES",
     "ROLES",
@@ -101,10 +103,12 @@ __all__ = [
     "MessageTemplate",
     "NpsInvitation",
     "NpsResponse",
+    "NpsResponseAspect",
     "NpsSurvey",
     "OutboxMessage",
     "OwnershipCode",
     "Post",
+    "PostAspect",
     "PostHashtag",
     "PostRights",
     "PostSentiment",

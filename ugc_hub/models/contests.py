@@ -51,6 +51,8 @@ class Contest(db.Model):  # type: ignore[name-defined]
     #: The public randomness round named in advance (e.g. "drand-quicknet", 1234); None = no beacon.
     beacon_source: Mapped[str | None] = mapped_column(String(200), nullable=True)
     beacon_round: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The language winners are written to when their own is unknown ("en", "fr"); None = the brand's first.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     #: How winners are chosen: "draw" (verifiable), "jury", "vote" or "mix" (weights in the rules).
     selection: Mapped[str] = mapped_column(String(8), default="draw")
@@ -103,6 +105,8 @@ class ContestEntry(db.Model):  # type: ignore[name-defined]
     #: Who the entrant is, as far as the hub can tell: "email:<canonical>" or "<platform>:<platform key>".
     person_key: Mapped[str] = mapped_column(String(400))
     fields: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    #: The entrant's language when the hub knows it (the upload form's page language); winners are written in it.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending_rights")
     rules_version_id: Mapped[int | None] = mapped_column(ForeignKey("contest_rules.id"), nullable=True)
     #: Upload form: when the rules were accepted, from where (IP, user agent).
@@ -142,6 +146,8 @@ class ContestDraw(db.Model):  # type: ignore[name-defined]
     stage: Mapped[str] = mapped_column(String(16))
     frozen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: When the beacon round named at the freeze is published (sources with a clock); the draw waits for it.
+    beacon_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class RecurringDraw(db.Model):  # type: ignore[name-defined]

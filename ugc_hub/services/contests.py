@@ -21,6 +21,7 @@ from contests.entry_rules import RuleError, field_rules, normalize_hashtag
 from ugc_hub.models.base import DbSession
 from ugc_hub.models.contests import SELECTIONS, Contest, ContestRules
 from ugc_hub.services import audit
+from ugc_hub.services.contests_messages import rule_message
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_PLACES = 1000
@@ -56,6 +57,8 @@ class ContestSettings:
     jury_weight: int = 50
     answer_days: int = 7
     hide_totals_hours: int | None = None
+    #: The language winners are written to when theirs is unknown ("en", "fr"); None: the brand's first.
+    language: str | None = None
 
 
 def zone(name: str) -> ZoneInfo:
@@ -90,8 +93,8 @@ def _checked(settings: ContestSettings) -> dict[str, object]:
         raise ContestError(_l("at least one entry per person"))
     if settings.min_age is not None and not 0 <= settings.min_age <= 120:
         raise ContestError(_l("the minimum age is between 0 and 120"))
-    if (settings.beacon_source is None) != (settings.beacon_round is None):
-        raise ContestError(_l("a beacon needs both its source and its round"))
+    if settings.beacon_source is None and settings.beacon_round is not None:
+        raise ContestError(_l("a beacon round needs its source"))
     if settings.beacon_source is not None and not re.fullmatch(r"[\x20-\x7e]{1,200}", settings.beacon_source):
         raise ContestError(_l("the beacon source is 1 to 200 printable ASCII characters"))
     if settings.beacon_round is not None and settings.beacon_round < 0:
@@ -104,11 +107,13 @@ def _checked(settings: ContestSettings) -> dict[str, object]:
         raise ContestError(_l("winners have 1 to 90 days to answer"))
     if settings.hide_totals_hours is not None and not 1 <= settings.hide_totals_hours <= 720:
         raise ContestError(_l("totals are hidden for 1 to 720 hours before voting closes"))
+    if settings.language is not None and not re.fullmatch(r"[a-z]{2}", settings.language):
+        raise ContestError(_l("the contest's language is a two-letter code (en, fr)"))
     try:
         hashtags = list(dict.fromkeys(normalize_hashtag(tag) for tag in settings.hashtags))
         fields = [vars(rule) for rule in field_rules(settings.fields)]
     except RuleError as exc:
-        raise ContestError(str(exc)) from exc
+        raise ContestError(rule_message(exc.code, exc.params)) from exc
     countries = sorted({c.strip().upper() for c in settings.countries if c.strip()})
     if any(not re.fullmatch(r"[A-Z]{2}", c) for c in countries):
         raise ContestError(_l("countries are two-letter codes (FR, US, …)"))
@@ -134,6 +139,7 @@ def _checked(settings: ContestSettings) -> dict[str, object]:
         "jury_weight": settings.jury_weight,
         "answer_days": settings.answer_days,
         "hide_totals_hours": settings.hide_totals_hours,
+        "language": settings.language,
     }
 
 

@@ -31,6 +31,7 @@ from ugc_hub.models.base import DbSession
 from ugc_hub.models.contests import ROUND_KINDS, ContestConflict, ContestEntry, ContestJuror, JuryAssignment, JuryRound
 from ugc_hub.services import audit
 from ugc_hub.services.contests import ContestError, get_contest
+from ugc_hub.services.contests_messages import judging_message
 
 MENTION_RE = re.compile(r"@[\w.]+")
 
@@ -129,7 +130,7 @@ def start_round(
     try:
         checked = [vars(c) for c in check_criteria(criteria or [])] if kind == "rating" else []
     except JudgingError as exc:
-        raise ContestError(str(exc)) from exc
+        raise ContestError(judging_message(exc.code, exc.params)) from exc
     earlier = rounds(session, contest.id)
     if earlier and earlier[-1].status != "closed":
         raise ContestError(_l("close the current round first"))
@@ -221,7 +222,7 @@ def _checked_score(jury_round: JuryRound, value: dict[str, Any], assigned: int) 
         try:
             weighted_rating(check_criteria(jury_round.criteria), marks if isinstance(marks, dict) else {})
         except JudgingError as exc:
-            raise ContestError(str(exc)) from exc
+            raise ContestError(judging_message(exc.code, exc.params)) from exc
         return {"marks": {c["name"]: marks[c["name"]] for c in jury_round.criteria}}  # type: ignore[index]
     rank = value.get("rank")
     if not isinstance(rank, int) or not 1 <= rank <= assigned:

@@ -2,14 +2,22 @@
 
 Each month becomes an ordinary contest (``r<id>-YYYY-MM``) so it has rules, logged exclusions and a
 certificate like any other. Nothing is shown publicly by such a draw, so its entries do not wait
-for rights (``rights_required`` off). It names no beacon: the certificate proves the list, the places
-and the ranking, but the seed is the hub's own (docs/contests.md says so to entrants).
+for rights (``rights_required`` off). When a beacon is configured for recurring draws
+(``DRAW_RECURRING_BEACON``, a ``DRAW_BEACONS`` name with a clock), each month names it and the freeze
+names the round as for any contest (docs/draws.md §7.1); the month is then drawn once that round is out,
+by the ``contests.draw_when_beacon_out`` beat task, which also tells the winners. Without one, the
+certificate proves the list, the places and the ranking, but the seed is the hub's own
+(docs/contests.md says so to entrants), and the month is drawn at once. Once a month is drawn its
+winners are notified, through the same signed answer links and alternates as any contest
+(``contests_winners``), when the caller passes a notifier (the beat task does).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -17,9 +25,10 @@ from sqlalchemy import select
 from contests.entry_rules import RuleError, normalize_hashtag
 from ugc_hub.models.base import DbSession
 from ugc_hub.models.contests import Contest, RecurringDraw
-from ugc_hub.services import audit, contests, draws
+from ugc_hub.services import audit, contests, contests_winners, draws
 from ugc_hub.services.contests import ContestError, ContestSettings, zone
 from ugc_hub.services.contests_entries import scan_posts
+from ugc_hub.services.contests_messages import rule_message
 
 DEFAULT_RULES = (
     "Monthly prize draw among the people who posted publicly with #{hashtag} during the month. "
@@ -29,12 +38,39 @@ DEFAULT_RULES = (
 
 
 @dataclass(frozen=True)
+class RecurringBeacon:
+    """The beacon every month names: a configured source with a clock, and the delay after the freeze."""
+
+    name: str
+    sources: draws.BeaconSources
+    delay: timedelta = draws.DEFAULT_BEACON_DELAY
+
+
+def recurring_beacon(config: Mapping[str, Any]) -> RecurringBeacon | None:
+    """``DRAW_RECURRING_BEACON`` from the app's config; a name that is not a source with a clock is refused."""
+    name = (config.get("DRAW_RECURRING_BEACON") or "").strip()
+    if not name:
+        return None
+    sources = draws.beacon_sources(config)
+    source = sources.get(name)
+    if source is None or not source.timed:
+        raise ContestError(
+            _l(
+                "DRAW_RECURRING_BEACON names %(name)s, which is not a DRAW_BEACONS source with genesis_time and period",
+                name=name,
+            )
+        )
+    return RecurringBeacon(name, sources, draws.beacon_delay(config))
+
+
+@dataclass(frozen=True)
 class MonthRun:
     recurring_id: int
     period: str
     contest_id: int | None
     drawn: bool
     note: str = ""
+    notified: int = 0
 
 
 def create_recurring(
@@ -53,7 +89,7 @@ def create_recurring(
     try:
         tag = normalize_hashtag(hashtag)
     except RuleError as exc:
-        raise ContestError(str(exc)) from exc
+        raise ContestError(rule_message(exc.code, exc.params)) from exc
     if not name.strip() or winners < 1 or alternates < 0:
         raise ContestError(_l("a recurring draw needs a name, at least one winner and no negative alternates"))
     recurring = RecurringDraw(
@@ -82,8 +118,17 @@ def previous_month(now: datetime, timezone: str) -> tuple[str, datetime, datetim
     return start.strftime("%Y-%m"), start, end
 
 
-def run_month(session: DbSession, recurring: RecurringDraw, *, now: datetime, actor: audit.Actor) -> MonthRun:
-    """Create last month's contest, collect its entries, freeze and draw; idempotent per month."""
+def run_month(
+    session: DbSession,
+    recurring: RecurringDraw,
+    *,
+    now: datetime,
+    actor: audit.Actor,
+    notifier: contests_winners.Notifier | None = None,
+    beacon: RecurringBeacon | None = None,
+) -> MonthRun:
+    """Create last month's contest, collect its entries, freeze (naming ``beacon``'s round) and draw now,
+    or, with a beacon, leave the draw to the beat task once the round is out; idempotent per month."""
     period, start, end = previous_month(now, recurring.timezone)
     if recurring.last_period is not None and recurring.last_period >= period:
         return MonthRun(recurring.id, period, None, False, "already drawn")
@@ -103,6 +148,7 @@ def run_month(session: DbSession, recurring: RecurringDraw, *, now: datetime, ac
                 winners=recurring.winners,
                 alternates=recurring.alternates,
                 uploads_allowed=False,
+                beacon_source=beacon.name if beacon else None,
             ),
             actor=actor,
         )
@@ -114,24 +160,50 @@ def run_month(session: DbSession, recurring: RecurringDraw, *, now: datetime, ac
         session.commit()
     scan_posts(session, contest_id=contest.id, now=now)
     drawn, note = False, ""
+    sources = beacon.sources if beacon else {}
     if draws.draw_of(session, contest.id) is None:
         try:
-            draws.freeze_draw(session, contest_id=contest.id, actor=actor, now=now)
+            draws.freeze_draw(
+                session,
+                contest_id=contest.id,
+                actor=actor,
+                now=now,
+                sources=sources,
+                delay=beacon.delay if beacon else draws.DEFAULT_BEACON_DELAY,
+            )
         except ContestError as exc:
             note = str(exc)
-    if contest.status == "frozen":
-        draws.run_draw(session, contest_id=contest.id, actor=actor, now=now)
+    draw = draws.draw_of(session, contest.id)
+    if contest.status == "frozen" and draw is not None:
+        if draw.beacon_due_at is not None and now < draw.beacon_due_at:
+            note = f"waiting for beacon round {contest.beacon_round} ({draw.beacon_due_at.isoformat()})"
+        else:
+            try:
+                draws.run_draw(session, contest_id=contest.id, actor=actor, now=now, sources=sources)
+            except ContestError as exc:
+                session.rollback()
+                note = str(exc)
     drawn = contest.status == "drawn"
     recurring.last_period = period
     session.commit()
-    return MonthRun(recurring.id, period, contest.id, drawn, note)
+    told = []
+    if drawn and notifier is not None:
+        told = contests_winners.notify_winners(session, contest_id=contest.id, notifier=notifier, actor=actor, now=now)
+    return MonthRun(recurring.id, period, contest.id, drawn, note, len(told))
 
 
-def run_due(session: DbSession, *, now: datetime, actor: audit.Actor = audit.SYSTEM) -> list[MonthRun]:
-    """Run every active recurring draw whose last month has not been drawn yet."""
+def run_due(
+    session: DbSession,
+    *,
+    now: datetime,
+    actor: audit.Actor = audit.SYSTEM,
+    notifier: contests_winners.Notifier | None = None,
+    beacon: RecurringBeacon | None = None,
+) -> list[MonthRun]:
+    """Run every active recurring draw whose last month has not been drawn yet, and notify its winners."""
     runs = []
     for recurring in session.scalars(
         select(RecurringDraw).where(RecurringDraw.active.is_(True)).order_by(RecurringDraw.id)
     ).all():
-        runs.append(run_month(session, recurring, now=now, actor=actor))
+        runs.append(run_month(session, recurring, now=now, actor=actor, notifier=notifier, beacon=beacon))
     return runs

@@ -85,6 +85,8 @@ class Upload:
     rules_version: int | None
     ip: str | None
     user_agent: str | None
+    #: The language of the page the entrant used ("en", "fr"): prize messages are written in it.
+    language: str | None = None
 
 
 def _refuse(session: DbSession, contest: Contest, customer: Customer, code: str, detail: str = "") -> EntryRefused:
@@ -200,6 +202,7 @@ def submit_upload(
         rules_version_id=rules.id,
         accepted_at=now,
         acceptance=acceptance,
+        language=(upload.language or "")[:8] or None,
         created_at=now,
     )
     session.add(entry)

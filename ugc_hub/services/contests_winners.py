@@ -6,14 +6,20 @@ listed for staff to contact by hand with the same message. Each message holds a 
 (itsdangerous; its nonce is the winner row's) to accept or decline within the contest's ``answer_days``.
 Declining, or no answer by the deadline (``replace_lapsed``, run by Celery beat), promotes the next
 alternate in the published order: on the draw's certificate for draws, in the published result otherwise.
+
+Messages are written in the winner's language as far as the hub knows it: the language of the page
+they entered through (upload form), else their post's language, else the contest's, else the brand's
+first language, else the hub's default. Each language has its text in
+``templates/contests/mail/winner.<language>.txt`` (first line: the subject).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -23,6 +29,7 @@ from ugc_hub.models import Post
 from ugc_hub.models.base import DbSession
 from ugc_hub.models.contests import Contest, ContestEntry, ContestWinner
 from ugc_hub.models.ideas import Customer
+from ugc_hub.models.workspace import Workspace
 from ugc_hub.services import audit, draws, rights_queue
 from ugc_hub.services.contests import ContestError, get_contest
 from ugc_hub.services.mail import MailError, MailSettings, send_mail
@@ -32,6 +39,8 @@ WINNER_PURPOSE = "contest_win"
 #: Reasons written on the certificate or the result: public, so they name no one.
 DECLINED_REASON = "the winner declined the prize"
 LAPSED_REASON = "no answer within {days} days"
+MAIL_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "contests" / "mail"
+DEADLINE_FORMATS = {"en": "%Y-%m-%d %H:%M", "fr": "%d/%m/%Y %H:%M"}
 
 
 class PrizeLinkRefused(Exception):
@@ -50,6 +59,9 @@ class Notifier:
     secret: str
     link_for: Callable[[str], str]
     channel_lookup: rights_queue.ChannelLookup = rights_queue.default_channel_lookup
+    #: The languages the hub writes in (app config LANGUAGES) and the last resort (BABEL_DEFAULT_LOCALE).
+    languages: Sequence[str] = ("en", "fr")
+    default_language: str = "en"
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
@@ -90,12 +102,37 @@ def winners_of(session: DbSession, contest_id: int) -> list[ContestWinner]:
     )
 
 
-def _message(contest: Contest, link: str, deadline: datetime) -> str:
-    return (
-        f'Congratulations! Your entry won in "{contest.title}".\n'
-        f"Please accept your prize (or decline it) before {deadline:%Y-%m-%d %H:%M} UTC: {link}\n"
-        "Without an answer by then, the prize goes to the next alternate."
-    )
+def _base_language(tag: str | None) -> str:
+    return (tag or "").replace("_", "-").split("-")[0].strip().lower()
+
+
+def winner_language(session: DbSession, contest: Contest, entry: ContestEntry | None, notifier: Notifier) -> str:
+    """The language to write to a winner in: theirs if known, else the contest's, else the brand's."""
+    post = session.get(Post, entry.post_id) if entry is not None and entry.post_id else None
+    workspace = session.get(Workspace, contest.workspace_id)
+    candidates = [
+        entry.language if entry is not None else None,
+        post.language if post is not None else None,
+        contest.language,
+        *(workspace.languages if workspace is not None else []),
+    ]
+    for candidate in candidates:
+        language = _base_language(candidate)
+        if language in notifier.languages and (MAIL_TEMPLATES / f"winner.{language}.txt").is_file():
+            return language
+    return notifier.default_language
+
+
+def winner_message(contest: Contest, link: str, deadline: datetime, language: str) -> tuple[str, str]:
+    """The subject and the body of the prize message in one language (English when it has no text)."""
+    path = MAIL_TEMPLATES / f"winner.{language}.txt"
+    if not path.is_file():
+        language, path = "en", MAIL_TEMPLATES / "winner.en.txt"
+    title = " ".join(contest.title.split())
+    stamp = deadline.strftime(DEADLINE_FORMATS.get(language, DEADLINE_FORMATS["en"]))
+    text = path.read_text(encoding="utf-8").format(title=title, deadline=stamp, link=link)
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.strip() + "\n"
 
 
 def _verified_email(session: DbSession, entry: ContestEntry) -> str | None:
@@ -112,11 +149,12 @@ def _deliver(
     row: ContestWinner,
     notifier: Notifier,
     now: datetime,
+    subject: str,
 ) -> None:
     email = _verified_email(session, entry) if entry else None
     if email:
         try:
-            send_mail(session, notifier.mail, to=email, subject=f"{contest.title}: you won", body=row.message)
+            send_mail(session, notifier.mail, to=email, subject=subject, body=row.message)
             row.channel = "email"
             return
         except MailError as exc:
@@ -152,15 +190,18 @@ def _notify_one(
     )
     session.add(row)
     session.flush()
-    row.message = _message(contest, notifier.link_for(make_token(notifier.secret, row)), deadline)
-    _deliver(session, contest, entry, row, notifier, now)
+    language = winner_language(session, contest, entry, notifier)
+    subject, row.message = winner_message(
+        contest, notifier.link_for(make_token(notifier.secret, row)), deadline, language
+    )
+    _deliver(session, contest, entry, row, notifier, now, subject)
     audit.record(
         session,
         actor=actor,
         action="contest.winner_notified",
         object_type="contest",
         object_id=contest.id,
-        after={"entry": uid, "channel": row.channel, "answer_by": deadline.isoformat()},
+        after={"entry": uid, "channel": row.channel, "answer_by": deadline.isoformat(), "language": language},
     )
     return row
 

@@ -2,19 +2,27 @@
 
 At entry close ``freeze_draw`` settles every pending entry (rights granted → in, otherwise excluded
 with ``rights_not_granted``), freezes the eligible entry ids, commits to a secret seed and keeps the
-head of that record as the freeze anchor. ``run_draw`` records the beacon value (when one was named),
-reveals the seed and ranks. Substitutions append; nothing is re-drawn. ``random`` is never used.
+head of that record as the freeze anchor. When the contest names a beacon source whose rounds come on a
+clock (``DRAW_BEACONS`` with ``genesis_time`` and ``period``), the hub itself names the first round
+published at least ``DRAW_BEACON_DELAY`` after the freeze, so nobody can pick a round already public;
+a source given as a plain URL template keeps the round typed on the contest form. ``run_draw`` waits
+until that round's time, fetches it from its source (the answer goes on the certificate),
+reveals the seed and ranks. Only when the source cannot be reached may staff type the round's value,
+with a reason, as an audited fallback (``record_beacon_value``). Substitutions append; nothing is
+re-drawn. ``random`` is never used.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from contests.beacon import DEFAULT_TIMEOUT, BeaconError, HttpBeacon, sources_from_config
 from contests.draw import (
     BeaconRound,
     Certificate,
@@ -29,6 +37,7 @@ from contests.draw import (
     load_certificate,
     new_seed,
     record_beacon,
+    record_fetched_beacon,
     reveal_seed,
     substitute_winner,
 )
@@ -37,11 +46,16 @@ from ugc_hub.models.contests import Contest, ContestDraw, ContestEntry
 from ugc_hub.services import audit
 from ugc_hub.services.contests import ContestError, current_rules, get_contest
 from ugc_hub.services.contests_entries import exclusion_counts, log_exclusion, refresh_rights
+from ugc_hub.services.contests_messages import beacon_message, draw_message
 
 __all__ = [
+    "BeaconSources",
     "DrawStatus",
+    "beacon_delay",
+    "beacon_sources",
     "certificate_of",
     "draw_of",
+    "fetch_beacon",
     "freeze_draw",
     "receipt_for",
     "record_beacon_value",
@@ -66,6 +80,55 @@ class DrawStatus:
     beacon: dict[str, Any] | None
     winners: tuple[str, ...]
     alternates: tuple[str, ...]
+    #: When the named round is published (sources with a clock); None when unknown (a typed round).
+    beacon_due_at: datetime | None = None
+
+
+BeaconSources = Mapping[str, HttpBeacon]
+#: Fetch failures after which staff may type the round's value themselves (with a reason, audited).
+TYPING_ALLOWED = ("unknown_source", "unreachable", "malformed_response")
+DEFAULT_BEACON_DELAY = timedelta(minutes=10)
+
+
+def beacon_sources(config: Mapping[str, Any]) -> BeaconSources:
+    """The named beacon sources of the app's config: ``DRAW_BEACONS`` (name → URL template with {round})."""
+    try:
+        return sources_from_config(
+            config.get("DRAW_BEACONS") or {}, timeout=float(config.get("DRAW_BEACON_TIMEOUT") or DEFAULT_TIMEOUT)
+        )
+    except BeaconError as exc:
+        raise ContestError(beacon_message(exc.code, exc.params)) from exc
+
+
+def beacon_delay(config: Mapping[str, Any]) -> timedelta:
+    """``DRAW_BEACON_DELAY`` seconds (default 10 minutes): how long after the freeze the named round comes out."""
+    seconds = config.get("DRAW_BEACON_DELAY")
+    return DEFAULT_BEACON_DELAY if seconds is None else timedelta(seconds=max(float(seconds), 0.0))
+
+
+def name_round(
+    contest: Contest, sources: BeaconSources, *, now: datetime, delay: timedelta
+) -> tuple[BeaconRound | None, datetime | None]:
+    """The beacon round the freeze commits to, and when it comes out (None for a round typed on the form).
+
+    A source with a clock gets the first round published at least ``delay`` after ``now``; any round
+    typed on the form is ignored for it. A plain URL template (or a name no longer configured) keeps
+    the typed round, as before the hub named rounds.
+    """
+    if contest.beacon_source is None:
+        return None, None
+    source = sources.get(contest.beacon_source)
+    if source is not None and source.timed:
+        number = source.first_round_from(now + delay)
+        return BeaconRound(contest.beacon_source, number), source.published_at(number)
+    if contest.beacon_round is None:
+        raise ContestError(
+            _l(
+                "the beacon source %(name)s has no clock (genesis_time and period in DRAW_BEACONS): type its round on the contest form",
+                name=contest.beacon_source,
+            )
+        )
+    return BeaconRound(contest.beacon_source, contest.beacon_round), None
 
 
 def draw_of(session: DbSession, contest_id: int) -> ContestDraw | None:
@@ -88,8 +151,11 @@ def freeze_draw(
     contest_id: int,
     actor: audit.Actor,
     now: datetime,
+    sources: BeaconSources | None = None,
+    delay: timedelta = DEFAULT_BEACON_DELAY,
 ) -> ContestDraw:
-    """Close entries for good: settle pending entries, freeze the eligible list, commit to a seed."""
+    """Close entries for good: settle pending entries, freeze the eligible list, name the beacon round
+    (for a source with a clock), commit to a seed."""
     contest = get_contest(session, contest_id)
     if contest.status == "open" and now >= contest.ends_at:
         contest.status, contest.closed_at = "closed", now
@@ -111,11 +177,11 @@ def freeze_draw(
         session.rollback()
         raise ContestError(_l("no eligible entry: there is nothing to draw from"))
     rules = current_rules(session, contest.id)
-    beacon = (
-        BeaconRound(contest.beacon_source, contest.beacon_round)
-        if contest.beacon_source is not None and contest.beacon_round is not None
-        else None
-    )
+    try:
+        beacon, due_at = name_round(contest, sources or {}, now=now, delay=delay)
+    except ContestError:
+        session.rollback()
+        raise
     seed = new_seed()
     try:
         cert = freeze_entries(
@@ -131,7 +197,7 @@ def freeze_draw(
         cert = commit_seed(cert, seed, at=now)
     except DrawError as exc:
         session.rollback()
-        raise ContestError(str(exc)) from exc
+        raise ContestError(draw_message(exc.code)) from exc
     draw = ContestDraw(
         contest_id=contest.id,
         draw_uid=contest.slug,
@@ -141,17 +207,21 @@ def freeze_draw(
         head=cert.head,
         stage="commit",
         frozen_at=now,
+        beacon_due_at=due_at,
     )
     _store(draw, cert)
     session.add(draw)
     contest.status = "frozen"
+    if beacon is not None:
+        contest.beacon_round = beacon.round
+    named = {"beacon_round": beacon.round, "beacon_due_at": due_at.isoformat() if due_at else None} if beacon else {}
     audit.record(
         session,
         actor=actor,
         action="contest.freeze",
         object_type="contest",
         object_id=contest.id,
-        after={"count": len(eligible), "anchor": cert.head},
+        after={"count": len(eligible), "anchor": cert.head, **named},
     )
     session.commit()
     return draw
@@ -165,17 +235,93 @@ def _frozen(session: DbSession, contest_id: int) -> tuple[Contest, ContestDraw]:
     return contest, draw
 
 
-def record_beacon_value(
-    session: DbSession, *, contest_id: int, value_hex: str, actor: audit.Actor, now: datetime
+def _fetch_planned(draw: ContestDraw, cert: Certificate, sources: BeaconSources, now: datetime) -> Certificate:
+    planned = cert.freeze["beacon"]
+    if draw.beacon_due_at is not None and now < draw.beacon_due_at:
+        raise BeaconError(
+            "not_published", f"round {planned['round']} comes out at {draw.beacon_due_at}", round=planned["round"]
+        )
+    source = sources.get(planned["source"])
+    if source is None:
+        raise BeaconError("unknown_source", "not configured", name=planned["source"])
+    return record_fetched_beacon(cert, source.fetch(planned["round"]), at=now)
+
+
+def fetch_beacon(
+    session: DbSession, *, contest_id: int, sources: BeaconSources, actor: audit.Actor, now: datetime
 ) -> ContestDraw:
-    """Record the public value of the round named at the freeze (staff copy it from the source)."""
+    """Fetch the round named at the freeze from its source and record it, with the source's answer."""
     _, draw = _frozen(session, contest_id)
+    cert = _certificate(draw)
+    if cert.freeze["beacon"] is None:
+        raise ContestError(draw_message("no_beacon"))
+    if cert.bodies("beacon"):
+        return draw
     try:
-        cert = record_beacon(_certificate(draw), value_hex, at=now)
+        cert = _fetch_planned(draw, cert, sources, now)
+    except BeaconError as exc:
+        raise ContestError(beacon_message(exc.code, exc.params)) from exc
     except DrawError as exc:
-        raise ContestError(exc.reason) from exc
+        raise ContestError(draw_message(exc.code)) from exc
     _store(draw, cert)
-    audit.record(session, actor=actor, action="contest.beacon", object_type="contest", object_id=contest_id)
+    body = cert.bodies("beacon")[0]
+    audit.record(
+        session,
+        actor=actor,
+        action="contest.beacon",
+        object_type="contest",
+        object_id=contest_id,
+        after={"round": body["round"], "url": body["url"], "value": body["value"]},
+    )
+    session.commit()
+    return draw
+
+
+def record_beacon_value(
+    session: DbSession,
+    *,
+    contest_id: int,
+    value_hex: str,
+    reason: str,
+    sources: BeaconSources,
+    actor: audit.Actor,
+    now: datetime,
+) -> ContestDraw:
+    """Fallback: staff type the round's value when its source cannot be reached (or is not configured).
+
+    The hub tries the source first: a round it can fetch is recorded as fetched, and a round not
+    out yet cannot be typed. The certificate shows a typed value as such (no address, no answer).
+    """
+    _, draw = _frozen(session, contest_id)
+    if not reason.strip():
+        raise ContestError(draw_message("typed_needs_reason"))
+    cert = _certificate(draw)
+    if cert.freeze["beacon"] is None:
+        raise ContestError(draw_message("no_beacon"))
+    if cert.bodies("beacon"):
+        raise ContestError(draw_message("beacon_recorded"))
+    try:
+        fetch_beacon(session, contest_id=contest_id, sources=sources, actor=actor, now=now)
+    except ContestError as exc:
+        failure = exc.__cause__
+        if not isinstance(failure, BeaconError) or failure.code not in TYPING_ALLOWED:
+            raise
+        fetch_error = failure.reason
+    else:
+        raise ContestError(draw_message("beacon_fetched_instead"))
+    try:
+        cert = record_beacon(cert, value_hex, at=now)
+    except DrawError as exc:
+        raise ContestError(draw_message("bad_beacon_value" if exc.code == "malformed" else exc.code)) from exc
+    _store(draw, cert)
+    audit.record(
+        session,
+        actor=actor,
+        action="contest.beacon_typed",
+        object_type="contest",
+        object_id=contest_id,
+        after={"value": cert.bodies("beacon")[0]["value"], "reason": reason.strip()[:500], "fetch_error": fetch_error},
+    )
     session.commit()
     return draw
 
@@ -186,20 +332,19 @@ def run_draw(
     contest_id: int,
     actor: audit.Actor,
     now: datetime,
-    beacon_value: str | None = None,
+    sources: BeaconSources | None = None,
 ) -> ContestDraw:
-    """Reveal the seed and rank every entry: winners, then alternates, in rank order."""
+    """Fetch the named beacon round if not recorded yet, reveal the seed and rank every entry."""
     contest, draw = _frozen(session, contest_id)
-    try:
+    cert = _certificate(draw)
+    if cert.freeze["beacon"] is not None and not cert.bodies("beacon"):
+        draw = fetch_beacon(session, contest_id=contest_id, sources=sources or {}, actor=actor, now=now)
         cert = _certificate(draw)
-        if beacon_value and cert.freeze["beacon"] is not None and not cert.bodies("beacon"):
-            cert = record_beacon(cert, beacon_value, at=now)
-        if cert.freeze["beacon"] is not None and not cert.bodies("beacon"):
-            raise ContestError(_l("record the value of the named beacon round first"))
+    try:
         cert = reveal_seed(cert, bytes.fromhex(draw.seed_hex), at=now)
         cert = draw_winners(cert, at=now)
     except DrawError as exc:
-        raise ContestError(exc.reason) from exc
+        raise ContestError(draw_message(exc.code)) from exc
     _store(draw, cert)
     draw.drawn_at = now
     contest.status = "drawn"
@@ -215,6 +360,33 @@ def run_draw(
     return draw
 
 
+def draw_when_beacon_out(
+    session: DbSession, *, sources: BeaconSources, now: datetime, actor: audit.Actor = audit.SYSTEM
+) -> list[tuple[int, str]]:
+    """Beat task: draw every frozen contest whose named beacon round is out; (contest id, outcome) each.
+
+    Once the round is public the result is fixed, so drawing at once leaves the operator no room to
+    withhold it. A round not out yet is left for the next run (outcome ``not_published``); any other
+    failure (source down) is reported and staff may use the typed fallback.
+    """
+    outcomes: list[tuple[int, str]] = []
+    waiting = session.scalars(
+        select(Contest.id)
+        .where(Contest.status == "frozen", Contest.selection == "draw", Contest.beacon_source.is_not(None))
+        .order_by(Contest.id)
+    ).all()
+    for contest_id in waiting:
+        try:
+            run_draw(session, contest_id=contest_id, actor=actor, now=now, sources=sources)
+        except ContestError as exc:
+            session.rollback()
+            cause = exc.__cause__
+            outcomes.append((contest_id, cause.code if isinstance(cause, BeaconError | DrawError) else "refused"))
+        else:
+            outcomes.append((contest_id, "drawn"))
+    return outcomes
+
+
 def substitute(
     session: DbSession, *, contest_id: int, winner_uid: str, reason: str, actor: audit.Actor, now: datetime
 ) -> ContestDraw:
@@ -225,7 +397,7 @@ def substitute(
     try:
         cert = substitute_winner(_certificate(draw), winner_uid, reason=reason.strip()[:500], at=now)
     except DrawError as exc:
-        raise ContestError(exc.reason) from exc
+        raise ContestError(draw_message(exc.code)) from exc
     _store(draw, cert)
     audit.record(
         session,
@@ -265,6 +437,7 @@ def status_of(draw: ContestDraw) -> DrawStatus:
         beacon=dict(beacons[0]) if beacons else (dict(freeze["beacon"]) if freeze["beacon"] else None),
         winners=winners,
         alternates=alternates,
+        beacon_due_at=draw.beacon_due_at,
     )
 
 
@@ -279,4 +452,4 @@ def receipt_for(session: DbSession, *, contest_id: int, entry_uid: str) -> dict[
     try:
         return inclusion_receipt(_certificate(draw), entry_uid)
     except DrawError as exc:
-        raise ContestError(exc.reason) from exc
+        raise ContestError(draw_message(exc.code)) from exc

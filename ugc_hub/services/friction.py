@@ -1,6 +1,13 @@
 """Friction report: negative posts and NPS detractors' comments grouped into themes, with weekly volumes
 and change against the previous period, plus the weekly share of negative posts and the mean sentiment
-per source."""
+per source.
+
+A post's or comment's themes are the aspects the embedding model stored for it
+(``ugc_hub.services.aspects``); one the model found no aspect in or has not read yet is themed by
+keywords (``ugc_hub.domain.friction``).
+Keywords also make the themes readable: per language, the theme's matched keywords, then the most
+frequent content words of its posts in which no keyword of the theme matched.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +18,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ugc_hub.domain.friction import match_themes, theme_table
-from ugc_hub.models import NpsResponse, Post, PostSentiment
+from ugc_hub.domain.friction import DETRACTOR_MAX, content_words, match_themes, theme_table
+from ugc_hub.models import NpsResponse, Post, PostSentiment, Workspace
 from ugc_hub.models.base import DbSession
+from ugc_hub.services.aspects import stored_aspects, stored_comment_aspects
 
 # Newest negative posts read per report: enough for weeks of a busy brand, bounded for the page.
 MAX_NEGATIVE_POSTS = 20_000
-# NPS answers from 0 to this score are detractors; their comments count as negative texts.
-DETRACTOR_MAX = 6
 NPS_PLATFORM = "nps"
 
 
@@ -76,6 +82,9 @@ class FrictionReport:
     # Per platform, per week: mean sentiment score in [-1, 1], None for a week without scored posts.
     sentiment_by_source: Mapping[str, tuple[float | None, ...]] = field(default_factory=dict)
     detractor_comments: int = 0
+    # Texts whose themes came from the embedding model's stored aspects, and from keywords.
+    themed_by_model: int = 0
+    themed_by_keywords: int = 0
 
 
 def _monday(day: date) -> date:
@@ -139,19 +148,36 @@ def friction_report(
     texts.extend((example.text, example.language, example) for example in detractors)
 
     table = theme_table(extra_keywords)
+    by_model = stored_aspects(session, [row.id for row in rows])
+    by_model_comments = stored_comment_aspects(session, [example.response_id or 0 for example in detractors])
+    brand_words = _brand_words(session, workspace_id)
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
     words: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    other_words: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     candidates: dict[str, list[tuple[int, float, Example]]] = defaultdict(list)
-    unthemed = 0
+    unthemed = themed_by_model = themed_by_keywords = 0
     for text, language, example in texts:
-        matches = match_themes(text, themes=table)
-        if not matches:
+        matched = {match.theme: set(match.words) for match in match_themes(text, themes=table)}
+        if example.response_id is not None:
+            stored = by_model_comments.get(example.response_id)
+        else:
+            stored = by_model.get(example.post_id) if example.post_id is not None else None
+        # The model's aspects win; where it found none (or has not run), keywords may still name a theme:
+        # on our labelled complaints this never lowered precision and the model misses a third of aspects.
+        themes_of_text = stored or list(matched)
+        themed_by_model += bool(stored)
+        themed_by_keywords += not stored and bool(matched)
+        if not themes_of_text:
             unthemed += 1
-        for match in matches:
-            weekly[match.theme][week_of(example.posted_at)] += 1
+        for theme in themes_of_text:
+            weekly[theme][week_of(example.posted_at)] += 1
+            theme_words = matched.get(theme, set())
             # Each text counts a word once, so one rant does not make a keyword.
-            words[match.theme][language or ""].update(set(match.words))
-            candidates[match.theme].append((len(set(match.words)), example.score, example))
+            if theme_words:
+                words[theme][language or ""].update(theme_words)
+            else:
+                other_words[theme][language or ""].update(set(content_words(text, language, exclude=brand_words)))
+            candidates[theme].append((len(theme_words), example.score, example))
 
     themes = []
     for key, per_week in weekly.items():
@@ -166,10 +192,7 @@ def friction_report(
                 current=current,
                 previous=previous,
                 weekly=tuple(per_week),
-                keywords={
-                    language: tuple(word for word, _ in counter.most_common(keywords))
-                    for language, counter in sorted(words[key].items())
-                },
+                keywords=_keywords(words[key], other_words[key], keywords),
                 examples=_representatives([c[2] for c in ranked], examples),
             )
         )
@@ -186,7 +209,37 @@ def friction_report(
             for platform in sorted(sums)
         },
         detractor_comments=len(detractors),
+        themed_by_model=themed_by_model,
+        themed_by_keywords=themed_by_keywords,
     )
+
+
+def _keywords(
+    matched: Mapping[str, Counter[str]], others: Mapping[str, Counter[str]], count: int
+) -> dict[str, tuple[str, ...]]:
+    """Per language: the most matched keywords, then the most frequent content words of the posts where
+    none matched (a theme the model found in words no keyword list has)."""
+    result = {}
+    for language in sorted(set(matched) | set(others)):
+        chosen = [word for word, _ in matched.get(language, Counter()).most_common(count)]
+        # Ties broken alphabetically, so the dashboard does not reshuffle between identical reports.
+        extra = sorted(others.get(language, Counter()).items(), key=lambda item: (-item[1], item[0]))
+        chosen += [word for word, _ in extra if word not in chosen][: count - len(chosen)]
+        if chosen:
+            result[language] = tuple(chosen)
+    return result
+
+
+def _brand_words(session: DbSession, workspace_id: int | None) -> frozenset[str]:
+    """The brand's own names and hashtags: frequent in every theme's posts, so never a theme's keyword."""
+    stmt = select(Workspace.keywords, Workspace.hashtags, Workspace.name)
+    if workspace_id is not None:
+        stmt = stmt.where(Workspace.id == workspace_id)
+    found: set[str] = set()
+    for keywords, hashtags, name in session.execute(stmt):
+        for term in [*(keywords or []), *(hashtags or []), name or ""]:
+            found.update(str(term).casefold().lstrip("#").split())
+    return frozenset(found)
 
 
 def _representatives(ranked: list[Example], count: int) -> tuple[Example, ...]:

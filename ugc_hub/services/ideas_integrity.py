@@ -16,9 +16,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ScalarSelect, bindparam, func, literal, select
 
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.models.ideas import Customer, Idea, IntegrityFlag, InvalidationRun, Support
@@ -62,28 +63,63 @@ def parse_rules(text: str | None) -> tuple[RateRule, ...]:
     return tuple(rules)
 
 
-def rule_broken(
-    session: DbSession, rules: Sequence[RateRule], *, customer_id: int, ip: str | None, now: datetime
-) -> str | None:
-    """The name of the first rule this support would break, counting recent supports in one query."""
-    if not rules:
-        return None
-    oldest = now - timedelta(seconds=max(rule.seconds for rule in rules))
+def recent_support_counts(rules: Sequence[RateRule], *, with_ip: bool) -> tuple[ScalarSelect[int], ...]:
+    """One scalar subquery per rule: this account's (or address's) supports since ``:since_<n>``.
+
+    Each count stops at the rule's limit (a LIMIT inside the count), so an address with thousands of recent
+    supports costs no more than one at the limit, and each uses its own index ((customer_id, created_at) or
+    (ip, created_at)). Parameters: ``rule_customer``, ``rule_ip``, and ``since_<n>`` from ``rule_parameters``.
+    Built once per rule set and reused: the statement is a constant, only the parameters change.
+    """
+    return _recent_support_counts(tuple(rules), with_ip)
+
+
+@lru_cache(maxsize=32)
+def _recent_support_counts(rules: tuple[RateRule, ...], with_ip: bool) -> tuple[ScalarSelect[int], ...]:
+    table = Support.__table__
     columns = []
-    for rule in rules:
-        since = now - timedelta(seconds=rule.seconds)
-        mine = Support.customer_id == customer_id if rule.scope == "account" else Support.ip == ip
-        columns.append(func.coalesce(func.sum(case((and_(mine, Support.created_at >= since), 1), else_=0)), 0))
-    scope = (
-        Support.customer_id == customer_id if ip is None else or_(Support.customer_id == customer_id, Support.ip == ip)
-    )
-    counts = session.execute(select(*columns).where(scope, Support.created_at >= oldest)).one()
+    for n, rule in enumerate(rules):
+        if rule.scope == "ip" and not with_ip:
+            columns.append(select(literal(0)).scalar_subquery())
+            continue
+        mine = (
+            table.c.customer_id == bindparam("rule_customer")
+            if rule.scope == "account"
+            else table.c.ip == bindparam("rule_ip")
+        )
+        capped = (
+            select(literal(1)).where(mine, table.c.created_at >= bindparam(f"since_{n}")).limit(rule.limit).subquery()
+        )
+        columns.append(select(func.count()).select_from(capped).scalar_subquery())
+    return tuple(columns)
+
+
+def rule_parameters(rules: Sequence[RateRule], *, customer_id: int, ip: str | None, now: datetime) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"rule_customer": customer_id, "rule_ip": ip}
+    for n, rule in enumerate(rules):
+        parameters[f"since_{n}"] = now - timedelta(seconds=rule.seconds)
+    return parameters
+
+
+def first_broken(rules: Sequence[RateRule], counts: Sequence[int], *, ip: str | None) -> str | None:
+    """The name of the first rule whose count of recent supports has reached its limit."""
     for rule, count in zip(rules, counts, strict=True):
         if rule.scope == "ip" and ip is None:
             continue
         if int(count) >= rule.limit:
             return rule.name
     return None
+
+
+def rule_broken(
+    session: DbSession, rules: Sequence[RateRule], *, customer_id: int, ip: str | None, now: datetime
+) -> str | None:
+    """The name of the first rule this support would break, counting recent supports in one query."""
+    if not rules:
+        return None
+    columns = recent_support_counts(rules, with_ip=ip is not None)
+    counts = session.execute(select(*columns), rule_parameters(rules, customer_id=customer_id, ip=ip, now=now)).one()
+    return first_broken(rules, counts, ip=ip)
 
 
 @dataclass(frozen=True)

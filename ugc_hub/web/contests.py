@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -237,6 +238,7 @@ def enter(slug: str) -> str | Response | tuple[str, int]:
             rules_version=request.form.get("rules_version", type=int),
             ip=request.remote_addr,
             user_agent=request.user_agent.string,
+            language=str(get_locale() or "") or None,
         )
         try:
             submit_upload(

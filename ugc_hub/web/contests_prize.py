@@ -36,6 +36,8 @@ def winner_notifier() -> Notifier:
         mail=MailSettings.from_config(current_app.config),
         secret=current_app.config["SECRET_KEY"],
         link_for=lambda token: url_for("contests_prize.prize", token=token, _external=True),
+        languages=tuple(current_app.config.get("LANGUAGES") or ("en",)),
+        default_language=current_app.config.get("BABEL_DEFAULT_LOCALE") or "en",
     )
 
 

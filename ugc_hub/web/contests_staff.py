@@ -23,6 +23,7 @@ from ugc_hub.models.base import utcnow
 from ugc_hub.models.contests import ROUND_KINDS, Contest, ContestJuror, JuryRound
 from ugc_hub.services import contests, contests_entries, contests_jury, contests_votes, contests_winners, draws
 from ugc_hub.services.contests import ContestError, ContestSettings
+from ugc_hub.services.contests_messages import rule_message
 from ugc_hub.services.ideas_integrity import INVALIDATION_REASONS
 from ugc_hub.services.storage import StorageError, storage_from_config
 from ugc_hub.web.access import current_actor, role_required
@@ -49,7 +50,7 @@ class ContestForm(FlaskForm):
     winners = IntegerField("winners", default=1, validators=[NumberRange(1, 1000)])
     alternates = IntegerField("alternates", default=0, validators=[NumberRange(0, 1000)])
     uploads_allowed = BooleanField("uploads_allowed", default=True)
-    beacon_source = StringField("beacon_source", validators=[Optional(), Length(max=200)])
+    beacon_source = SelectField("beacon_source", choices=[], default="", validate_choice=True)
     beacon_round = IntegerField("beacon_round", validators=[Optional(), NumberRange(0)])
     selection = SelectField(
         "selection",
@@ -64,6 +65,7 @@ class ContestForm(FlaskForm):
     jury_weight = IntegerField("jury_weight", default=50, validators=[NumberRange(0, 100)])
     answer_days = IntegerField("answer_days", default=7, validators=[NumberRange(1, 90)])
     hide_totals_hours = IntegerField("hide_totals_hours", validators=[Optional(), NumberRange(1, 720)])
+    language = SelectField("language", choices=[], default="", validate_choice=True)
 
 
 class InvalidateVotesForm(FlaskForm):
@@ -79,6 +81,27 @@ class RulesForm(FlaskForm):
     body = TextAreaField("body", validators=[DataRequired(), Length(max=contests.MAX_RULES)])
 
 
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+def choices_form(form: ContestForm, current: str | None = None) -> ContestForm:
+    """Offer the configured beacon sources (DRAW_BEACONS; the contest's own even if no longer configured)
+    and the hub's languages."""
+    names = sorted(draws.beacon_sources(current_app.config))
+    if current and current not in names:
+        names.append(current)
+    form.beacon_source.choices = [("", _("None")), *((name, name) for name in names)]
+    form.language.choices = [
+        ("", _("The brand's language")),
+        *((code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]),
+    ]
+    return form
+
+
+def _sources() -> draws.BeaconSources:
+    return draws.beacon_sources(current_app.config)
+
+
 def parse_fields(text: str) -> tuple[dict[str, str], ...]:
     """One field a line: ``name | label | pattern`` (the pattern may be empty: asked on the upload form)."""
     found = []
@@ -91,11 +114,17 @@ def parse_fields(text: str) -> tuple[dict[str, str], ...]:
     return tuple(found)
 
 
+def _clocked_sources() -> set[str]:
+    """Sources whose rounds the hub names at the freeze: the form chooses only the source."""
+    return {name for name, source in _sources().items() if source.timed}
+
+
 def _settings(form: ContestForm) -> ContestSettings:
+    beacon_source = (form.beacon_source.data or "").strip() or None
     try:
         hashtags = tuple(parse_hashtags(form.hashtags.data or ""))
     except RuleError as exc:
-        raise ContestError(str(exc)) from exc
+        raise ContestError(rule_message(exc.code, exc.params)) from exc
     assert form.starts.data is not None and form.ends.data is not None
     return ContestSettings(
         slug=(form.slug.data or "").strip(),
@@ -113,12 +142,13 @@ def _settings(form: ContestForm) -> ContestSettings:
         winners=form.winners.data or 0,
         alternates=form.alternates.data or 0,
         uploads_allowed=bool(form.uploads_allowed.data),
-        beacon_source=(form.beacon_source.data or "").strip() or None,
-        beacon_round=form.beacon_round.data,
+        beacon_source=beacon_source,
+        beacon_round=None if beacon_source in _clocked_sources() else form.beacon_round.data,
         selection=form.selection.data or "draw",
         jury_weight=form.jury_weight.data if form.jury_weight.data is not None else 50,
         answer_days=form.answer_days.data or 7,
         hide_totals_hours=form.hide_totals_hours.data,
+        language=form.language.data or None,
     )
 
 
@@ -135,6 +165,7 @@ def _fill(form: ContestForm, contest: Contest) -> None:
     form.beacon_source.data, form.beacon_round.data = contest.beacon_source, contest.beacon_round
     form.selection.data, form.jury_weight.data = contest.selection, contest.jury_weight
     form.answer_days.data, form.hide_totals_hours.data = contest.answer_days, contest.hide_totals_hours
+    form.language.data = contest.language or ""
 
 
 def _found(contest_id: int) -> Contest:
@@ -154,7 +185,7 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("moderator")
 def create() -> str | Response | tuple[str, int]:
-    form = ContestForm()
+    form = choices_form(ContestForm())
     if form.validate_on_submit():
         workspace = db.session.scalar(select(Workspace).order_by(Workspace.id))
         if workspace is None:
@@ -168,14 +199,16 @@ def create() -> str | Response | tuple[str, int]:
             except ContestError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
-    return render_template("contests/staff_form.html", form=form, contest=None), 200 if request.method == "GET" else 400
+    return render_template(
+        "contests/staff_form.html", form=form, contest=None, clocked=sorted(_clocked_sources())
+    ), 200 if request.method == "GET" else 400
 
 
 @bp.route("/<int:contest_id>/edit", methods=["GET", "POST"])
 @role_required("moderator")
 def edit(contest_id: int) -> str | Response:
     contest = _found(contest_id)
-    form = ContestForm()
+    form = choices_form(ContestForm(), contest.beacon_source)
     if request.method == "GET":
         _fill(form, contest)
     elif form.validate_on_submit():
@@ -185,7 +218,7 @@ def edit(contest_id: int) -> str | Response:
         except ContestError as exc:
             db.session.rollback()
             flash(str(exc), "error")
-    return render_template("contests/staff_form.html", form=form, contest=contest)
+    return render_template("contests/staff_form.html", form=form, contest=contest, clocked=sorted(_clocked_sources()))
 
 
 @bp.get("/<int:contest_id>")
@@ -277,12 +310,28 @@ def _actions() -> dict[str, Callable[[int, datetime], Any]]:
         "ask": lambda cid, now: contests_entries.request_missing_rights(
             db.session, contest_id=cid, channel="manual_comment", actor=actor, now=now, terms_link=_terms_link
         ),
-        "freeze": lambda cid, now: draws.freeze_draw(db.session, contest_id=cid, actor=actor, now=now),
+        "freeze": lambda cid, now: draws.freeze_draw(
+            db.session,
+            contest_id=cid,
+            actor=actor,
+            now=now,
+            sources=_sources(),
+            delay=draws.beacon_delay(current_app.config),
+        ),
+        "fetch_beacon": lambda cid, now: draws.fetch_beacon(
+            db.session, contest_id=cid, sources=_sources(), actor=actor, now=now
+        ),
         "beacon": lambda cid, now: draws.record_beacon_value(
-            db.session, contest_id=cid, value_hex=request.form.get("value", ""), actor=actor, now=now
+            db.session,
+            contest_id=cid,
+            value_hex=request.form.get("value", ""),
+            reason=request.form.get("reason", ""),
+            sources=_sources(),
+            actor=actor,
+            now=now,
         ),
         "draw": lambda cid, now: (
-            draws.run_draw(db.session, contest_id=cid, actor=actor, now=now),
+            draws.run_draw(db.session, contest_id=cid, actor=actor, now=now, sources=_sources()),
             contests_winners.notify_winners(
                 db.session, contest_id=cid, notifier=winner_notifier(), actor=actor, now=now
             ),

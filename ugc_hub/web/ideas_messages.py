@@ -70,3 +70,11 @@ TRANSPARENCY_REASONS = {
     "bought": _l("removed: bought or traded supports"),
     "other": _l("removed for another breach of the rules"),
 }
+
+#: Why the rate rules set a support aside, for the staff quarantine page.
+RULE_LABELS = {
+    "ip_burst": _l("burst from one IP address"),
+    "ip_sustained": _l("sustained volume from one IP address"),
+    "account_burst": _l("burst from one account"),
+    "account_sustained": _l("sustained volume from one account"),
+}

@@ -52,5 +52,5 @@ def outbox() -> str:
     return render_template("ideas/outbox.html", messages=messages)
 
 
-# Archiving, comments, review batches and integrity pages, on this blueprint.
-from ugc_hub.web import ideas_staff_more  # noqa: E402, F401
+# Archiving, comments, review batches, integrity and quarantine pages, on this blueprint.
+from ugc_hub.web import ideas_quarantine, ideas_staff_more  # noqa: E402, F401

@@ -13,8 +13,10 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, DecimalField, StringField, TextAreaField
 from wtforms.validators import URL, Length, NumberRange, Optional
 
+from sentiment.aspects import AspectError
 from ugc_hub.models import Workspace, db
 from ugc_hub.models.base import utcnow
+from ugc_hub.services import aspects
 from ugc_hub.services.friction import friction_report
 from ugc_hub.services.friction_alerts import AlertSettingsError, policy_for, update_alert_settings
 from ugc_hub.services.share_of_voice import (
@@ -71,7 +73,17 @@ def dashboard() -> str:
     weeks = max(2, min(weeks, 52))
     today = _report_day()
     workspace = _workspace()
-    report = friction_report(db.session, today=today, weeks=weeks, workspace_id=workspace.id if workspace else None)
+    try:
+        extra_keywords = aspects.brand_keywords(current_app.config)
+    except AspectError:
+        extra_keywords = {}  # the scoring run that reads the same setting reports the error
+    report = friction_report(
+        db.session,
+        today=today,
+        weeks=weeks,
+        workspace_id=workspace.id if workspace else None,
+        extra_keywords=extra_keywords,
+    )
     policy = policy_for(
         workspace,
         default_rate=float(current_app.config.get("INSIGHTS_ALERT_GROWTH", 0.5)),
@@ -87,6 +99,7 @@ def dashboard() -> str:
         weeks=weeks,
         until=today,
         alerts=alerts,
+        aspect_model_off=aspects.unavailable_reason(current_app.config) is not None,
         alert_rate=policy.rate,
         alert_labels=", ".join(theme_label(key) for key in alerts),
         theme_label=theme_label,

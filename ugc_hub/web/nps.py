@@ -67,7 +67,9 @@ def dashboard() -> str:
         [
             charts.Series(_("NPS"), [p.summary.nps if p.summary else None for p in overview.trend]),
             charts.Series(_("Interval (95%), low end"), [p.summary.low if p.summary else None for p in overview.trend]),
-            charts.Series(_("Interval (95%), high end"), [p.summary.high if p.summary else None for p in overview.trend]),
+            charts.Series(
+                _("Interval (95%), high end"), [p.summary.high if p.summary else None for p in overview.trend]
+            ),
         ],
         labels,
         low=-100,
