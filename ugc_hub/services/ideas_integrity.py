@@ -241,30 +241,57 @@ def invalidate_supports(
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
     }
+    if flag_id is not None:
+        flag = session.get(IntegrityFlag, flag_id)
+        if flag is not None:
+            flag.status = "invalidated"
+    run = record_invalidation(
+        session,
+        action="supports.invalidate",
+        idea_id=idea_id,
+        invalidated=len(matched),
+        conditions=conditions,
+        reason=reason,
+        note=note,
+        actor=actor,
+        supporters=(before, idea.supporters),
+    )
+    session.commit()
+    return run
+
+
+def record_invalidation(
+    session: DbSession,
+    *,
+    action: str,
+    idea_id: int,
+    invalidated: int,
+    conditions: dict[str, Any],
+    reason: str,
+    note: str,
+    actor: audit.Actor,
+    supporters: tuple[int, int],
+) -> InvalidationRun:
+    """Write the invalidation run (public in aggregate) and its audit event; ``supporters`` is (before, after)."""
     run = InvalidationRun(
         idea_id=idea_id,
         conditions=conditions,
         reason=reason,
         note=note.strip()[:2000],
-        invalidated=len(matched),
+        invalidated=invalidated,
         actor_label=actor.label,
     )
     session.add(run)
-    if flag_id is not None:
-        flag = session.get(IntegrityFlag, flag_id)
-        if flag is not None:
-            flag.status = "invalidated"
     session.flush()
     audit.record(
         session,
         actor=actor,
-        action="supports.invalidate",
+        action=action,
         object_type="idea",
         object_id=idea_id,
-        before={"supporters": before},
-        after={"supporters": idea.supporters, "invalidated": len(matched), "run": run.id, **conditions},
+        before={"supporters": supporters[0]},
+        after={"supporters": supporters[1], "invalidated": invalidated, "run": run.id, **conditions},
     )
-    session.commit()
     return run
 
 

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from ugc_hub.domain.ladder import progress
 from ugc_hub.models.base import DbSession, utcnow
-from ugc_hub.models.ideas import Campaign, Customer, Idea, IdeaMilestone, InvalidationRun, Support
+from ugc_hub.models.ideas import Campaign, Customer, Idea, IdeaMilestone, Support
 from ugc_hub.services import audit
-from ugc_hub.services.ideas_integrity import INVALIDATION_REASONS, InvalidationError
+from ugc_hub.services.ideas_integrity import INVALIDATION_REASONS, InvalidationError, record_invalidation
 from ugc_hub.services.supports import ladder_of, record_crossed
 
 #: How many buckets the review page lists at most.
@@ -212,25 +212,16 @@ def confirm_invalid(
         for support in matched:
             support.state = "invalidated"
             support.reason = reason
-        conditions: dict[str, object] = {"quarantine": _described(buckets)}
-        run = InvalidationRun(
-            idea_id=idea_id,
-            conditions=conditions,
-            reason=reason,
-            note=note.strip()[:2000],
-            invalidated=len(matched),
-            actor_label=actor.label,
-        )
-        session.add(run)
-        session.flush()
-        audit.record(
+        record_invalidation(
             session,
-            actor=actor,
             action="supports.confirm_invalid",
-            object_type="idea",
-            object_id=idea_id,
-            before={"supporters": idea.supporters},
-            after={"supporters": idea.supporters, "invalidated": len(matched), "run": run.id, **conditions},
+            idea_id=idea_id,
+            invalidated=len(matched),
+            conditions={"quarantine": _described(buckets)},
+            reason=reason,
+            note=note,
+            actor=actor,
+            supporters=(idea.supporters, idea.supporters),
         )
         supporters = idea.supporters
         session.commit()
