@@ -12,7 +12,8 @@ PAGES = [
     ("/staff/contests/", ["Concours", "Nouveau concours"]),
     ("/nps/", ["Net Promoter Score (NPS)", "Par semaine"]),
     ("/staff/ideas/integrity", ["Intégrité"]),
-    ("/insights/", ["Boîte de réception"]),
+    ("/staff/ideas/quarantine", ["Soutiens mis en quarantaine"]),
+    ("/insights/", ["Boîte de réception", "Points de friction"]),
 ]
 
 
