@@ -175,7 +175,6 @@ def demo(email: str, password: str | None) -> None:
         instance_path=Path(current_app.instance_path),
         storage=storage_from_config(current_app.config),
     )
-    click.echo(result.summary())
     if current_app.config.get("SENTIMENT_ON_INGEST", True):
         # Scored here rather than queued, so the inbox's language and sentiment filters and the insights
         # page are complete on first sign-in, worker or not.
@@ -189,6 +188,8 @@ def demo(email: str, password: str | None) -> None:
         from ugc_hub.cli_aspects import assign_aspects
 
         assign_aspects(result.posts.post_ids)
+    # Last: scripts/demo shows the final line, the sign-in.
+    click.echo(result.summary())
 
 
 def _queue_scoring(post_ids: list[int]) -> None:
