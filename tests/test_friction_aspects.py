@@ -162,11 +162,16 @@ def test_content_words_drop_stopwords_brand_terms_hashtags_links_and_elisions() 
     assert content_words("Le zip est cassé, the zip broke", None) == ["zip", "cassé", "zip", "broke"]
 
 
-def test_other_backends_fall_back_to_keywords_and_say_so(app: Flask, auth: Any, client: Any, workspace: Any) -> None:
-    config = {"SENTIMENT_BACKEND": "transformers", "SENTIMENT_MODEL": "/nowhere"}
-    assert aspects.matcher_for(config) is None
-    assert "transformers" in (aspects.unavailable_reason(config) or "")
+def test_keywords_only_when_the_brand_says_so_and_the_dashboard_says_it(
+    app: Flask, auth: Any, client: Any, workspace: Any
+) -> None:
+    # Scoring with another sentiment backend keeps the zero-shot aspects: they have their own encoder.
+    assert aspects.unavailable_reason({"SENTIMENT_BACKEND": "transformers", "SENTIMENT_MODEL": "/nowhere"}) is None
     assert aspects.unavailable_reason({"SENTIMENT_BACKEND": "default"}) is None
+    assert "'e5' or 'keywords'" in (aspects.unavailable_reason({"FRICTION_ASPECT_MODEL": "bert"}) or "")
+    config = {"FRICTION_ASPECT_MODEL": "keywords"}
+    assert aspects.matcher_for(config) is None
+    assert "keywords" in (aspects.unavailable_reason(config) or "")
     auth.as_role("viewer")
     assert "The aspect model is off" not in client.get("/insights/").text
     app.config.update(config)

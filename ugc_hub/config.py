@@ -171,6 +171,8 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "INSIGHTS_ALERT_MIN_POSTS": int(os.environ.get("INSIGHTS_ALERT_MIN_POSTS", "3")),
         # A brand's own friction aspects, JSON: {"key": {"sentences": [...], "keywords": [...]}} (docs/sentiment.md).
         "FRICTION_ASPECTS": os.environ.get("FRICTION_ASPECTS") or None,
+        # "e5": zero-shot aspects with the bundled encoder, whatever SENTIMENT_BACKEND is; "keywords": rules only.
+        "FRICTION_ASPECT_MODEL": os.environ.get("FRICTION_ASPECT_MODEL", "e5"),
         # Who may put the NPS question in an iframe (CSP frame-ancestors sources, space-separated).
         "NPS_FRAME_ANCESTORS": os.environ.get("NPS_FRAME_ANCESTORS", "*"),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "console"),

