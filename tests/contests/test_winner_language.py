@@ -12,37 +12,15 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.contests.db_support import ADMIN, IN_WINDOW, nightmode, post
-from tests.contests.test_winners import CLOSE, LINK, Inbox, _notifier, smtp  # noqa: F401 (smtp is a fixture)
+from tests.contests.test_winners import CLOSE, LINK, Inbox, _notifier, smtp, upload_entry  # noqa: F401 (smtp is a fixture)
 from tests.ideas.helpers import client_as, customer, jpeg_with_gps, post_form
 from ugc_hub.models import AuditEvent, Post, Workspace, db
 from ugc_hub.models.contests import Contest, ContestEntry, ContestWinner
 from ugc_hub.services import contests_entries, contests_recurring, contests_winners, draws
-from ugc_hub.services.contests_uploads import Upload, submit_upload
-from ugc_hub.services.storage import storage_from_config
 
 
 def _upload(app: Flask, contest: Contest, n: int, language: str | None) -> None:
-    person = customer(f"lang{n}", birth_date=date(1990, 1, 1), country="FR")
-    submit_upload(
-        db.session,
-        contest_id=contest.id,
-        customer_id=person.id,
-        upload=Upload(
-            filename="night.jpg",
-            data=jpeg_with_gps(),
-            caption=f"Nuit {n}",
-            credit=f"fan{n}",
-            fields={"model": "iPhone 11"},
-            rules_accepted=True,
-            rules_version=1,
-            ip="192.0.2.1",
-            user_agent="test",
-            language=language,
-        ),
-        storage=storage_from_config(app.config),
-        media_url=lambda key: f"/media/{key}",
-        now=IN_WINDOW,
-    )
+    upload_entry(app, contest, f"lang{n}", caption=f"Nuit {n}", credit=f"fan{n}", language=language)
 
 
 def _subject(message: Any) -> str:

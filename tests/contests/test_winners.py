@@ -66,30 +66,38 @@ def _notifier(app: Flask, **changes: Any) -> Notifier:
     )
 
 
+def upload_entry(
+    app: Flask, contest: Any, person: str, *, caption: str, credit: str, language: str | None = None
+) -> None:
+    """One entry through the upload form, by a new verified adult customer in France."""
+    entrant = customer(person, birth_date=date(1990, 1, 1), country="FR")
+    submit_upload(
+        db.session,
+        contest_id=contest.id,
+        customer_id=entrant.id,
+        upload=Upload(
+            filename="night.jpg",
+            data=jpeg_with_gps(),
+            caption=caption,
+            credit=credit,
+            fields={"model": "iPhone 11"},
+            rules_accepted=True,
+            rules_version=1,
+            ip="192.0.2.1",
+            user_agent="test",
+            language=language,
+        ),
+        storage=storage_from_config(app.config),
+        media_url=lambda key: f"/media/{key}",
+        now=IN_WINDOW,
+    )
+
+
 def _uploaded_contest(app: Flask, workspace: Any, entrants: int = 4, **changes: Any) -> Any:
     """A drawn contest whose entries all came through the upload form (so the hub knows each address)."""
     contest = nightmode(workspace.id, winners=1, alternates=2, **changes)
     for n in range(entrants):
-        person = customer(f"entrant{n}", birth_date=date(1990, 1, 1), country="FR")
-        submit_upload(
-            db.session,
-            contest_id=contest.id,
-            customer_id=person.id,
-            upload=Upload(
-                filename="night.jpg",
-                data=jpeg_with_gps(),
-                caption=f"Night {n}",
-                credit=f"fan{n}",
-                fields={"model": "iPhone 11"},
-                rules_accepted=True,
-                rules_version=1,
-                ip="192.0.2.1",
-                user_agent="test",
-            ),
-            storage=storage_from_config(app.config),
-            media_url=lambda key: f"/media/{key}",
-            now=IN_WINDOW,
-        )
+        upload_entry(app, contest, f"entrant{n}", caption=f"Night {n}", credit=f"fan{n}")
     draws.freeze_draw(db.session, contest_id=contest.id, actor=ADMIN, now=CLOSE)
     draws.run_draw(db.session, contest_id=contest.id, actor=ADMIN, now=CLOSE)
     return contest
