@@ -83,6 +83,25 @@ def test_sign_in_is_rate_limited_per_address(auth: Any, client: Any, app: Flask)
     assert statuses[10:] == [429, 429]
 
 
+def test_a_refusal_says_when_to_come_back_and_other_answers_carry_no_limit_headers(auth: Any, client: Any) -> None:
+    auth.create()
+    answers = []
+    for _ in range(11):
+        page = client.get("/login")
+        answers.append(
+            client.post(
+                "/login",
+                data={"email": "mod@example.com", "password": "wrong password!", "csrf_token": csrf_from(page.text)},
+                headers={"Accept-Language": "fr"},
+            )
+        )
+    allowed, refused = answers[0], answers[-1]
+    assert allowed.status_code == 200 and not any(name.startswith("X-RateLimit") for name, _ in allowed.headers.items())
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60  # LOGIN_RATE_LIMIT's first window is a minute
+    assert "Réessayez dans 1 minute" in refused.get_data(as_text=True)
+
+
 def test_next_parameter_cannot_redirect_off_site(auth: Any, client: Any) -> None:
     auth.create()
     page = client.get("/login")

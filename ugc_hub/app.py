@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, redirect, request, url_for
+from flask import Flask, has_request_context, make_response, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -63,6 +65,11 @@ def _init_extensions(app: Flask) -> None:
     from ugc_hub.models import User
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from ugc_hub.models.pool import ping_when_idle
+
+        with app.app_context():
+            ping_when_idle(db.engine, float(app.config["DATABASE_PING_AFTER_IDLE"]))
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -106,7 +113,32 @@ def _html_errors_outside_the_api(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         if request.path.startswith("/api/"):
             return api.handle_http_exception(error)
+        if error.code == 429:
+            return _too_many_requests(error)
         return render_template("error.html", error=error), error.code or 500
+
+
+def _too_many_requests(error: Any) -> Any:
+    """A rate limit was broken: say when to come back, in words and in ``Retry-After``.
+
+    The limiter writes no rate-limit headers on the responses that stay within their limits (reading a
+    window costs a round trip to Redis on every limited request); the window is read here, on refusals only.
+    """
+    from flask import render_template
+
+    from ugc_hub.extensions import limiter
+
+    seconds = None
+    try:
+        current = limiter.current_limit
+        if current is not None:
+            seconds = max(1, math.ceil(current.reset_at - time.time()))
+    except Exception:  # the refusal stands even when the store of the limits cannot say when it ends
+        seconds = None
+    response = make_response(render_template("error.html", error=error, retry_after=seconds), 429)
+    if seconds is not None:
+        response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -83,7 +83,8 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         # Former SECRET_KEYs, comma-separated: still accepted for sessions and source secrets (docs/collectors.md).
         "SECRET_KEY_FALLBACKS": [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()],
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL connections idle this long are tested before use (models/pool.py), not every one.
+        "DATABASE_PING_AFTER_IDLE": float(os.environ.get("DATABASE_PING_AFTER_IDLE", "10")),
         "STORAGE_URL": os.environ.get("STORAGE_URL", str(instance_path / "storage")),
         "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
@@ -160,7 +161,9 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         # How many reverse proxies stand in front of the hub (0: none). Each one appends to X-Forwarded-For; the
         # app believes only that many entries, so the per-IP rate rules see the real client (docs/ideas.md).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* headers on every limited response cost a Redis read each; browsers have no use for them.
+        # A refusal (429) always says Retry-After (app._too_many_requests). RATELIMIT_HEADERS=1 adds them all.
+        "RATELIMIT_HEADERS_ENABLED": os.environ.get("RATELIMIT_HEADERS", "0") == "1",
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "fr"],

@@ -138,3 +138,20 @@ def test_the_hourly_task_reads_its_thresholds_from_the_config(app: Flask, worksp
     app.config.update(IDEA_BURST_IDEA=100, IDEA_BURST_IP=2, IDEA_BURST_DOMAIN=100)
     assert flag_support_bursts.delay().get() == 1
     assert db.session.scalar(select(IntegrityFlag.value)) == "192.0.2.7"
+
+
+def test_the_support_answer_writes_no_cookie_and_a_copied_address_thanks_nobody_else(
+    app: Flask, workspace: Any
+) -> None:
+    idea = published_idea(campaign(workspace, Ladder((Milestone(50, days=30),))), customer("author"))
+    fan = client_as(app, customer("fan"))
+    answer = post_form(fan, f"/ideas/i/{idea.id}", f"/ideas/i/{idea.id}/support", {})
+    assert answer.status_code == 302 and "Set-Cookie" not in answer.headers
+    assert answer.headers["Location"].endswith(f"/ideas/i/{idea.id}?support=counted")
+    assert "Thank you for your support!" in fan.get(answer.headers["Location"]).text
+    again = post_form(fan, f"/ideas/i/{idea.id}", f"/ideas/i/{idea.id}/support", {}, follow_redirects=True)
+    assert "You already support this idea." in again.text
+    copied = f"/ideas/i/{idea.id}?support=counted"
+    assert "Thank you for your support!" not in app.test_client().get(copied).text  # a visitor
+    assert "Thank you for your support!" not in client_as(app, customer("other")).get(copied).text
+    assert "flash" not in fan.get(f"/ideas/i/{idea.id}?support=<script>").text

@@ -266,9 +266,8 @@ def support(idea_id: int) -> Response:
 
         for target in result.targets:  # enqueued after the support's transaction committed
             notify_milestone.delay(idea_id, target)
-    message = SUPPORT_MESSAGES[result.status] % {"age": result.min_age or ""}
-    flash(str(message), "ok" if result.status == "counted" else "error")
-    return redirect(url_for("ideas.idea", idea_id=idea_id))
+    # The idea page says the answer (ideas_page.support_outcome): no flash, so no session cookie to write.
+    return redirect(url_for("ideas.idea", idea_id=idea_id, support=result.status))
 
 
 @bp.post("/i/<int:idea_id>/withdraw")
