@@ -125,6 +125,28 @@ def test_report_themes_by_stored_aspects_and_keywords_for_the_rest(workspace: An
     )
 
 
+def test_representatives_are_the_texts_the_model_finds_closest_to_the_theme(workspace: Any) -> None:
+    ids = seed(
+        workspace,
+        [
+            ("keywords", "Delivery late, delivery lost, delivery again", "en", "negative"),
+            ("close", "My parcel never came", "en", "negative"),
+            ("closer", "Three weeks and still no package", "en", "negative"),
+            ("far", "Box arrived a bit dented", "en", "negative"),
+        ],
+    )
+    for key, similarity in (("keywords", 0.31), ("close", 0.52), ("closer", 0.64), ("far", 0.27)):
+        db.session.add(
+            PostAspect(
+                post_id=ids[key], aspect="delivery", similarity=similarity, model_version="v", computed_at=ANCHOR
+            )
+        )
+    db.session.commit()
+    (delivery,) = friction_report(db.session, today=ANCHOR.date(), weeks=4, period_weeks=2, examples=3).themes
+    # Most keywords would have put the repetitive post first; the model's closest complaints come first.
+    assert [e.post_id for e in delivery.examples] == [ids["closer"], ids["close"], ids["keywords"]]
+
+
 def test_detractors_comments_get_aspects_once_and_the_report_uses_them(workspace: Any) -> None:
     answers = [
         (2, "My box got crushed in transit"),  # detractor, no keyword: the model names the theme
@@ -143,7 +165,8 @@ def test_detractors_comments_get_aspects_once_and_the_report_uses_them(workspace
     run = aspects.assign_missing_comments(db.session, matcher=matcher, batch_size=1)
     assert (run.posts, run.themed) == (2, 1)
     assert aspects.assign_missing_comments(db.session, matcher=matcher).posts == 0
-    assert aspects.stored_comment_aspects(db.session, [r.id for r in responses]) == {
+    stored = aspects.stored_comment_aspects(db.session, [r.id for r in responses])
+    assert {response_id: list(found) for response_id, found in stored.items()} == {
         responses[0].id: ["delivery"],
         responses[1].id: [],
     }

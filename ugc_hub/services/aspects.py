@@ -255,8 +255,9 @@ def assign_missing_comments(
     return total
 
 
-def stored_aspects(session: DbSession, post_ids: Sequence[int]) -> dict[int, list[str]]:
-    """The stored aspects of these posts, most similar first (``[]``: computed, about nothing specific).
+def stored_aspects(session: DbSession, post_ids: Sequence[int]) -> dict[int, dict[str, float]]:
+    """The stored aspects of these posts with their similarity, most similar first (``{}``: computed, about
+    nothing specific).
 
     Posts without a stored result are absent. A post holds the rows of one run only (each run replaces
     them), so the last run's answer counts, even if the model has changed since.
@@ -264,12 +265,12 @@ def stored_aspects(session: DbSession, post_ids: Sequence[int]) -> dict[int, lis
     return _stored(session, PostAspect.post_id, PostAspect, post_ids)
 
 
-def stored_comment_aspects(session: DbSession, response_ids: Sequence[int]) -> dict[int, list[str]]:
+def stored_comment_aspects(session: DbSession, response_ids: Sequence[int]) -> dict[int, dict[str, float]]:
     """The same for NPS answers' comments."""
     return _stored(session, NpsResponseAspect.response_id, NpsResponseAspect, response_ids)
 
 
-def _stored(session: DbSession, owner: Any, model: Any, ids: Sequence[int]) -> dict[int, list[str]]:
+def _stored(session: DbSession, owner: Any, model: Any, ids: Sequence[int]) -> dict[int, dict[str, float]]:
     result: dict[int, list[tuple[float, str]]] = {}
     for start in range(0, len(ids), 500):
         stmt = select(owner, model.aspect, model.similarity).where(owner.in_(ids[start : start + 500]))
@@ -277,4 +278,7 @@ def _stored(session: DbSession, owner: Any, model: Any, ids: Sequence[int]) -> d
             found = result.setdefault(owner_id, [])
             if aspect != NO_ASPECT:
                 found.append((similarity, aspect))
-    return {owner_id: [aspect for _, aspect in sorted(pairs, reverse=True)] for owner_id, pairs in result.items()}
+    return {
+        owner_id: {aspect: similarity for similarity, aspect in sorted(pairs, reverse=True)}
+        for owner_id, pairs in result.items()
+    }

@@ -154,7 +154,7 @@ def friction_report(
     weekly: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
     words: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     other_words: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-    candidates: dict[str, list[tuple[int, float, Example]]] = defaultdict(list)
+    candidates: dict[str, list[tuple[float, int, float, Example]]] = defaultdict(list)
     unthemed = themed_by_model = themed_by_keywords = 0
     for text, language, example in texts:
         matched = {match.theme: set(match.words) for match in match_themes(text, themes=table)}
@@ -164,7 +164,7 @@ def friction_report(
             stored = by_model.get(example.post_id) if example.post_id is not None else None
         # The model's aspects win; where it found none (or has not run), keywords may still name a theme:
         # on our labelled complaints this never lowered precision and the model misses a third of aspects.
-        themes_of_text = stored or list(matched)
+        themes_of_text = list(stored) if stored else list(matched)
         themed_by_model += bool(stored)
         themed_by_keywords += not stored and bool(matched)
         if not themes_of_text:
@@ -177,14 +177,16 @@ def friction_report(
                 words[theme][language or ""].update(theme_words)
             else:
                 other_words[theme][language or ""].update(set(content_words(text, language, exclude=brand_words)))
-            candidates[theme].append((len(theme_words), example.score, example))
+            similarity = stored.get(theme, 0.0) if stored else 0.0
+            candidates[theme].append((similarity, len(theme_words), example.score, example))
 
     themes = []
     for key, per_week in weekly.items():
         current = sum(per_week[weeks - period_weeks :])
         previous = sum(per_week[max(0, weeks - 2 * period_weeks) : weeks - period_weeks])
-        # Representative: the posts that say most about the theme, then the most negative, then newest.
-        ranked = sorted(candidates[key], key=lambda c: (-c[0], c[1], -c[2].posted_at.timestamp()))
+        # Representative: the texts the aspect model finds closest to the theme's complaints (it reads the
+        # meaning, not the words), then those saying most of its keywords, then the most negative, the newest.
+        ranked = sorted(candidates[key], key=lambda c: (-c[0], -c[1], c[2], -c[3].posted_at.timestamp()))
         themes.append(
             Theme(
                 key=key,
@@ -193,7 +195,7 @@ def friction_report(
                 previous=previous,
                 weekly=tuple(per_week),
                 keywords=_keywords(words[key], other_words[key], keywords),
-                examples=_representatives([c[2] for c in ranked], examples),
+                examples=_representatives([c[3] for c in ranked], examples),
             )
         )
     themes.sort(key=lambda theme: (-theme.current, -theme.total, theme.key))
