@@ -34,6 +34,13 @@ from tests.support.servers import free_port, start_redis
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def csrf_token(page: str) -> str:
+    found = TOKEN.search(page)
+    if found is None:
+        raise SystemExit("no CSRF token on the page: is the hub answering with an error?")
+    return found[1]
+
+
 def seed(app: Any, clients: int, customers: int, ideas: int) -> tuple[list[int], list[list[str]]]:
     from ugc_hub.domain.ladder import Ladder, Milestone
     from ugc_hub.models import db
@@ -107,10 +114,8 @@ def sign_in(base: str, idea_id: int, tokens: list[list[str]]) -> list[list[tuple
         for token in client_tokens:
             http = client_session(client)
             page = http.get(f"{base}/ideas/signin/{token}")
-            http.post(
-                f"{base}/ideas/signin/{token}", data={"csrf_token": TOKEN.search(page.text)[1]}, allow_redirects=False
-            )
-            csrf = TOKEN.search(http.get(f"{base}/ideas/i/{idea_id}").text)[1]
+            http.post(f"{base}/ideas/signin/{token}", data={"csrf_token": csrf_token(page.text)}, allow_redirects=False)
+            csrf = csrf_token(http.get(f"{base}/ideas/i/{idea_id}").text)
             signed.append((http, csrf))
         sessions.append(signed)
     return sessions
@@ -240,7 +245,7 @@ def main() -> None:
             hub.terminate()
             hub.wait(timeout=20)
         with app.app_context():
-            stored = db.session.scalar(select(func.count()).select_from(Support))
+            stored = db.session.scalar(select(func.count()).select_from(Support)) or 0
             counted = db.session.scalar(select(func.sum(Idea.supporters)))
             db.engine.dispose()
         count = len(tokens) * len(tokens[0]) * len(idea_ids)

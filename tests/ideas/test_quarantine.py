@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +19,13 @@ from ugc_hub.models import AuditEvent, db
 from ugc_hub.models.ideas import Customer, Idea, IdeaMilestone, InvalidationRun, Support
 from ugc_hub.services.audit import CLI
 from ugc_hub.services.ideas_integrity import InvalidationError, RateRule, transparency
-from ugc_hub.services.ideas_quarantine import BucketKey, confirm_invalid, quarantine_buckets, release_supports
+from ugc_hub.services.ideas_quarantine import (
+    BucketKey,
+    confirm_invalid,
+    quarantine_buckets,
+    quarantine_page,
+    release_supports,
+)
 from ugc_hub.services.supports import cast_support
 
 ONE_PER_MINUTE = (RateRule("ip", "burst", 1, 60),)
@@ -50,9 +58,9 @@ def test_buckets_group_by_rule_address_and_domain_without_email(app: Flask, work
     assert _burst(idea, "bulk.example", 4) == ["counted"] * 4  # the client is never told
     _burst(idea, "other.example", 2)
     buckets = quarantine_buckets(db.session)
-    assert [(b.key.rule, b.key.ip, b.key.domain, b.supports) for b in buckets] == [
-        ("ip_burst", ADDRESS, "bulk.example", 3),
+    assert [(b.key.rule, b.key.ip, b.key.domain, b.supports) for b in buckets] == [  # newest group first
         ("ip_burst", ADDRESS, "other.example", 2),
+        ("ip_burst", ADDRESS, "bulk.example", 3),
     ]
     assert quarantine_buckets(db.session, idea_id=idea.id + 1) == []
     assert BucketKey.decode(buckets[0].key.encode()) == buckets[0].key
@@ -167,3 +175,93 @@ def test_confirm_invalid_from_the_page_in_bulk(app: Flask, workspace: Any, auth:
         data={"bucket": "not a bucket", "action": "release", "csrf_token": csrf_from(page.text)},
     )
     assert forged.status_code == 400
+
+
+def _groups(idea: Idea, n: int) -> None:
+    """``n`` groups of one quarantined support each (one e-mail domain per group), after one counted support."""
+    _burst(idea, "first.example", 1)
+    for group in range(n):
+        _burst(idea, f"d{group}.example", 1)
+
+
+def _walk(client: Any, url: str, rel: str) -> list[tuple[str, list[str]]]:
+    """Follow the ``rel`` links from ``url`` to the end: each page's text and the groups (checkbox values) on it."""
+    pages = []
+    while True:
+        text = client.get(url).text
+        pages.append((text, [html.unescape(v) for v in re.findall(r'name="bucket" value="([^"]*)"', text)]))
+        link = re.search(rf'<a href="([^"]*)" rel="{rel}">', text)
+        if link is None:
+            return pages
+        url = html.unescape(link.group(1))
+
+
+def test_the_review_pages_through_every_group_once_and_keeps_the_idea_filter(
+    app: Flask, workspace: Any, auth: Any
+) -> None:
+    app.config["IDEA_QUARANTINE_PAGE_SIZE"] = 2
+    found = campaign(workspace, Ladder((Milestone(50, days=30),)))
+    idea, other = published_idea(found, customer("author")), published_idea(found, customer("second"))
+    _groups(idea, 5)
+    _groups(other, 2)
+    emails = set(db.session.scalars(select(Customer.email)))
+    auth.as_role("moderator")
+
+    forward = _walk(auth.client, f"/staff/ideas/quarantine?idea={idea.id}", "next")
+    assert [len(keys) for _, keys in forward] == [2, 2, 1]
+    everything = [b.key.encode() for b in quarantine_buckets(db.session, idea_id=idea.id)]
+    assert [key for _, keys in forward for key in keys] == everything  # each group once, newest first
+    assert "Groups 1 to 2 of 5, newest first." in forward[0][0]
+    assert "Groups 5 to 5 of 5, newest first." in forward[2][0]
+    for text, _keys in forward:
+        assert f'data-idea-id="{other.id}"' not in text
+        assert all(f"idea={idea.id}" in html.unescape(link) for link in re.findall(r'href="([^"]*)" rel="', text))
+        assert f'name="idea" value="{idea.id}"' in text  # acting on a group comes back to the same filter
+        assert not any(email in text for email in emails)
+    assert 'rel="prev"' not in forward[0][0] and 'rel="next"' not in forward[-1][0]
+
+    last_page = re.search(r'<a href="([^"]*)" rel="next">', forward[-2][0])
+    assert last_page is not None
+    backward = _walk(auth.client, html.unescape(last_page.group(1)), "prev")
+    assert [keys for _, keys in backward] == [keys for _, keys in reversed(forward)]
+
+    every_idea = _walk(auth.client, "/staff/ideas/quarantine", "next")
+    assert len(every_idea) == 4
+    assert sorted(key for _, keys in every_idea for key in keys) == sorted(
+        b.key.encode() for b in quarantine_buckets(db.session)
+    )
+    assert "Groups 1 to 2 of 8, newest first." in every_idea[0][0]  # the second idea's first support was set aside too
+
+
+def test_acting_on_a_page_shifts_no_other_group_off_the_pages(app: Flask, workspace: Any, auth: Any) -> None:
+    app.config["IDEA_QUARANTINE_PAGE_SIZE"] = 2
+    idea = published_idea(campaign(workspace, Ladder((Milestone(50, days=30),))), customer("author"))
+    _groups(idea, 5)
+    first = quarantine_page(db.session, idea_id=idea.id, size=2)
+    second = quarantine_page(db.session, idea_id=idea.id, before=first.buckets[-1].key.last_id, size=2)
+    assert (first.newer, first.older, second.position, second.total) == (False, True, 2, 5)
+    auth.as_role("moderator")
+    url = f"/staff/ideas/quarantine?idea={idea.id}&before={first.buckets[-1].key.last_id}"
+    page = auth.client.get(url)
+    response = auth.client.post(
+        f"/staff/ideas/quarantine/{idea.id}",
+        data={
+            "bucket": [b.key.encode() for b in second.buckets],
+            "action": "invalidate",
+            "reason": "automated",
+            "idea": str(idea.id),
+            "before": str(first.buckets[-1].key.last_id),
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    assert response.status_code == 302 and response.location.endswith(url)
+    after = auth.client.get(response.location).text
+    left = [html.unescape(v) for v in re.findall(r'name="bucket" value="([^"]*)"', after)]
+    assert left == [b.key.encode() for b in quarantine_buckets(db.session, idea_id=idea.id)][2:]
+    assert "Groups 3 to 3 of 3, newest first." in after
+
+    everything_gone = quarantine_page(db.session, idea_id=idea.id, before=1, size=2)
+    assert (everything_gone.buckets, everything_gone.newer, everything_gone.older) == ([], True, False)
+    assert "Back to the newest groups" in auth.client.get(f"/staff/ideas/quarantine?idea={idea.id}&before=1").text
+    assert auth.client.get("/staff/ideas/quarantine?before=x").status_code == 400
+    assert auth.client.get("/staff/ideas/quarantine?before=3&after=1").status_code == 400

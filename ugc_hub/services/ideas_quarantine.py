@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, Select, Subquery, case, func, select
 
 from ugc_hub.domain.ladder import progress
 from ugc_hub.models.base import DbSession, utcnow
@@ -25,8 +26,8 @@ from ugc_hub.services import audit
 from ugc_hub.services.ideas_integrity import INVALIDATION_REASONS, InvalidationError, record_invalidation
 from ugc_hub.services.supports import ladder_of, record_crossed
 
-#: How many buckets the review page lists at most.
-MAX_BUCKETS = 500
+#: How many groups the review page lists at once when the app does not say (``IDEA_QUARANTINE_PAGE_SIZE``).
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -66,39 +67,142 @@ class ReviewResult:
     targets: list[int] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class BucketPage:
+    """One page of groups, newest group (highest ``last_id``) first.
+
+    ``newer``/``older``: whether groups exist before/after this page in that order; ``position``: how many
+    groups come before this page, so the page shows groups ``position + 1`` to ``position + len(buckets)``
+    of ``total``.
+    """
+
+    buckets: list[Bucket]
+    total: int
+    position: int
+    newer: bool
+    older: bool
+
+
 def _domain(email_canonical: str) -> str:
     return email_canonical.rpartition("@")[2]
 
 
-def quarantine_buckets(session: DbSession, *, idea_id: int | None = None) -> list[Bucket]:
-    """Quarantined supports grouped per idea, rule, IP address and e-mail domain; biggest buckets first."""
-    query = (
-        select(Support.id, Support.idea_id, Idea.title, Support.reason, Support.ip, Support.created_at)
-        .add_columns(Customer.email_canonical)
-        .join(Idea, Idea.id == Support.idea_id)
+def _sql_domain(email: ColumnExpressionArgument[str]) -> ColumnElement[str]:
+    """``_domain`` in SQL, the same on SQLite and PostgreSQL: whatever follows the last ``@``.
+
+    ``rtrim(email, <every character but @>)`` leaves the text up to and including the last ``@``; removing
+    that prefix leaves the domain (the whole text when there is no ``@``, as ``str.rpartition`` does).
+    """
+    return func.replace(email, func.rtrim(email, func.replace(email, "@", "")), "")
+
+
+def _groups(idea_id: int | None) -> Subquery:
+    """Quarantined supports per idea, rule, address and e-mail domain; ``last_id`` is unique per group (a support
+    belongs to one group), so ordering by it is a total, stable order."""
+    rows = (
+        select(
+            Support.id,
+            Support.idea_id,
+            Support.reason,
+            Support.ip,
+            Support.created_at,
+            _sql_domain(Customer.email_canonical).label("domain"),
+        )
         .join(Customer, Customer.id == Support.customer_id)
         .where(Support.state == "quarantined")
     )
     if idea_id is not None:
-        query = query.where(Support.idea_id == idea_id)
-    groups: dict[tuple[int, str | None, str | None, str], list[tuple[int, datetime]]] = {}
-    titles: dict[int, str] = {}
-    for support_id, idea, title, reason, ip, created_at, email in session.execute(query):
-        titles[idea] = title
-        groups.setdefault((idea, reason, ip, _domain(email)), []).append((support_id, created_at))
-    buckets = [
-        Bucket(
-            idea_id=idea,
-            idea_title=titles[idea],
-            key=BucketKey(reason, ip, domain, max(i for i, _ in rows)),
-            supports=len(rows),
-            first_at=min(at for _, at in rows),
-            last_at=max(at for _, at in rows),
+        rows = rows.where(Support.idea_id == idea_id)
+    each = rows.subquery("quarantined")
+    return (
+        select(
+            each.c.idea_id,
+            each.c.reason,
+            each.c.ip,
+            each.c.domain,
+            func.count().label("supports"),
+            func.min(each.c.created_at).label("first_at"),
+            func.max(each.c.created_at).label("last_at"),
+            func.max(each.c.id).label("last_id"),
         )
-        for (idea, reason, ip, domain), rows in groups.items()
+        .group_by(each.c.idea_id, each.c.reason, each.c.ip, each.c.domain)
+        .subquery("groups")
+    )
+
+
+def _buckets(session: DbSession, query: Select[Any]) -> list[Bucket]:
+    return [
+        Bucket(
+            idea_id=row.idea_id,
+            idea_title=row.title,
+            key=BucketKey(row.reason, row.ip, row.domain, row.last_id),
+            supports=row.supports,
+            first_at=row.first_at,
+            last_at=row.last_at,
+        )
+        for row in session.execute(query)
     ]
-    buckets.sort(key=lambda b: (-b.supports, b.idea_id, b.key.encode()))
-    return buckets[:MAX_BUCKETS]
+
+
+def _listed(groups: Subquery) -> Select[Any]:
+    return select(groups, Idea.title).join(Idea, Idea.id == groups.c.idea_id)
+
+
+def quarantine_buckets(session: DbSession, *, idea_id: int | None = None) -> list[Bucket]:
+    """Every group of quarantined supports (of one idea when ``idea_id`` is given), newest group first."""
+    groups = _groups(idea_id)
+    return _buckets(session, _listed(groups).order_by(groups.c.last_id.desc()))
+
+
+def quarantine_page(
+    session: DbSession,
+    *,
+    idea_id: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
+    size: int = PAGE_SIZE,
+) -> BucketPage:
+    """The ``size`` newest groups whose ``last_id`` is below ``before`` (the next page), or the ``size`` oldest
+    whose ``last_id`` is above ``after`` (the previous page), or the newest groups when neither is given.
+
+    Keyset paging: a group released or confirmed while the moderator pages does not shift the others, so
+    none is skipped or shown twice. A group that gains a support meanwhile has a new ``last_id`` and moves to
+    the first page: it is a new sight, and its old key acts only on what was seen.
+
+    The total is counted exactly rather than capped ("more than N"): grouping needs every quarantined
+    support of the filter anyway (a group's place in the order is its newest support), so the count reads
+    the same rows as the page and costs about as much again.
+    """
+    if size < 1:
+        raise ValueError("a page holds at least one group")
+    groups = _groups(idea_id)
+    listed = _listed(groups)
+    if after is not None:
+        rows = _buckets(
+            session, listed.where(groups.c.last_id > after).order_by(groups.c.last_id.asc()).limit(size + 1)
+        )
+        page = rows[:size][::-1]
+    else:
+        if before is not None:
+            listed = listed.where(groups.c.last_id < before)
+        rows = _buckets(session, listed.order_by(groups.c.last_id.desc()).limit(size + 1))
+        page = rows[:size]
+    more = len(rows) > size
+    if not page:  # a cursor past every group (they were acted on): nothing here, the rest lies one way
+        total = session.scalar(select(func.count()).select_from(groups)) or 0
+        backwards = after is not None
+        return BucketPage(
+            [], total, 0 if backwards else total, newer=total > 0 and not backwards, older=total > 0 and backwards
+        )
+    newest = page[0].key.last_id
+    total, position = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((groups.c.last_id > newest, 1), else_=0)), 0)).select_from(
+            groups
+        )
+    ).one()
+    if after is not None:
+        return BucketPage(page, total, position, newer=more, older=position + len(page) < total)
+    return BucketPage(page, total, position, newer=position > 0, older=more)
 
 
 def _locked(session: DbSession, idea_id: int) -> Idea:
