@@ -251,12 +251,11 @@ def main() -> None:
         count = len(tokens) * len(tokens[0]) * len(idea_ids)
         rate = timed / seconds
         static_rate = timed / trivial_seconds
-        ratios.sort()
         print(f"postgresql: {args.clients} clients, {timed} timed supports in {seconds:.1f} s: {rate:,.0f} supports/s")
         print(f"postgresql: trivial endpoint (static file) {static_rate:,.0f} requests/s, same clients, interleaved")
         print(f"postgresql: ratio supports/trivial {rate / static_rate:.2f}")
         print(
-            f"postgresql: ratio per round ({len(ratios)} rounds of {timed // len(ratios)} requests each side): "
+            f"postgresql: ratio per round, in order ({len(ratios)} rounds of {timed // len(ratios)} requests each side): "
             + ", ".join(f"{r:.2f}" for r in ratios)
         )
         print(
