@@ -37,10 +37,8 @@ class SupportResult:
     status: str
     supporters: int
     crossed: list[int] = field(default_factory=list)
-    #: The supporter targets of the crossed milestones (for the author's e-mail), and the campaign's minimum
-    #: age (for the refusal message): the caller needs no further query.
+    #: The supporter targets of the crossed milestones (for the author's e-mail): the caller needs no further query.
     targets: list[int] = field(default_factory=list)
-    min_age: int | None = None
 
 
 def ladder_of(campaign: Campaign) -> Ladder:
@@ -235,7 +233,7 @@ def cast_support(
         refusal = _refusal(row, now.date())
         if refusal is not None:
             session.rollback()
-            return SupportResult(refusal, row.supporters, min_age=row.min_age)
+            return SupportResult(refusal, row.supporters)
         if row.status != "published" or row.published_at is None:
             session.rollback()
             return SupportResult("closed", row.supporters)
