@@ -25,6 +25,13 @@ def cut_every_connection(server: Any, dbname: str) -> int:
     return int(row[0])
 
 
+def use_then_cut(server: Any, dbname: str) -> None:
+    """Use a pooled connection, give it back to the pool, then cut it from the server's side."""
+    assert db.session.scalar(text("SELECT 1")) == 1
+    db.session.remove()
+    assert cut_every_connection(server, dbname) == 1
+
+
 @pytest.fixture
 def database(postgres_server: Any, postgres_template: str) -> Any:
     name = "pool_" + uuid.uuid4().hex[:12]
@@ -38,9 +45,7 @@ def test_an_idle_connection_cut_by_a_restart_is_tested_and_replaced(
 ) -> None:
     name, url = database
     with running(make_app(url, tmp_path, DATABASE_PING_AFTER_IDLE=0)):
-        assert db.session.scalar(text("SELECT 1")) == 1
-        db.session.remove()  # the connection goes back to the pool
-        assert cut_every_connection(postgres_server, name) == 1
+        use_then_cut(postgres_server, name)
         assert db.session.scalar(text("SELECT 2")) == 2
 
 
@@ -49,9 +54,7 @@ def test_a_connection_used_a_moment_ago_is_not_tested_so_a_cut_shows_once(
 ) -> None:
     name, url = database
     with running(make_app(url, tmp_path, DATABASE_PING_AFTER_IDLE=3600)):
-        assert db.session.scalar(text("SELECT 1")) == 1
-        db.session.remove()
-        assert cut_every_connection(postgres_server, name) == 1
+        use_then_cut(postgres_server, name)
         with pytest.raises(OperationalError):
             db.session.scalar(text("SELECT 2"))
         db.session.remove()
