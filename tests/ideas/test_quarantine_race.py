@@ -158,6 +158,8 @@ def _wait_until_blocked(engine: Engine, sessions: int) -> None:
             if waiting == sessions:
                 return
             assert time.monotonic() < deadline, f"{waiting} sessions wait for a lock, expected {sessions}"
+            # A transaction sees pg_stat_activity as it was at its first read: end it, or the count never moves.
+            connection.rollback()
             time.sleep(0.01)
 
 
