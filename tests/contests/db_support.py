@@ -44,6 +44,24 @@ def settings(slug: str = "nightmode", **changes: Any) -> contests.ContestSetting
     return replace(base, **changes)
 
 
+def staff_form(csrf_token: str, slug: str, title: str, **fields: str) -> dict[str, str]:
+    """What a moderator posts on /staff/contests/new for a one-winner contest in 2030; ``fields`` add or change."""
+    return {
+        "csrf_token": csrf_token,
+        "slug": slug,
+        "title": title,
+        "timezone": "UTC",
+        "starts": "2030-01-01T00:00",
+        "ends": "2030-02-01T00:00",
+        "hashtags": "#night",
+        "entries_per_person": "1",
+        "winners": "1",
+        "alternates": "0",
+        "answer_days": "7",
+        **fields,
+    }
+
+
 def nightmode(workspace_id: int, *, open_now: bool = True, **changes: Any) -> Contest:
     """A contest with rules version 1, opened on ``OPENED``; the workspace is ready to ask for rights."""
     prepare(workspace_id)

@@ -21,7 +21,7 @@ from contests.cli_verify import main as cli_main
 from contests.draw import BeaconRound, verify_certificate
 from tests.conftest import csrf_from
 from tests.contests.beacon_server import LocalBeacon, serve_beacon
-from tests.contests.db_support import ADMIN, BOTH, NOW, grant, nightmode, post
+from tests.contests.db_support import ADMIN, BOTH, NOW, grant, nightmode, post, staff_form
 from tests.contests.support import beacon_value, build, drand_body, edited, event_of
 from tests.ideas.helpers import post_form
 from tests.support.servers import free_port
@@ -246,21 +246,7 @@ def test_staff_pick_a_configured_source_and_the_draw_button_fetches(
     assert '<option value="local">local</option>' in form and "drand-quicknet" in form
     refused = client.post(
         "/staff/contests/new",
-        data={
-            "csrf_token": csrf_from(form),
-            "slug": "typed-source",
-            "title": "Typed",
-            "timezone": "UTC",
-            "starts": "2030-01-01T00:00",
-            "ends": "2030-02-01T00:00",
-            "hashtags": "#night",
-            "entries_per_person": "1",
-            "winners": "1",
-            "alternates": "0",
-            "answer_days": "7",
-            "beacon_source": "made-up-source",
-            "beacon_round": "5",
-        },
+        data=staff_form(csrf_from(form), "typed-source", "Typed", beacon_source="made-up-source", beacon_round="5"),
     )
     assert refused.status_code == 400  # only configured names
     contest = _frozen(app, workspace, beacon, 60, at=datetime.now(UTC))  # the buttons use the real clock

@@ -17,7 +17,7 @@ from contests.beacon import BeaconError, HttpBeacon, sources_from_config
 from contests.draw import verify_certificate
 from tests.conftest import csrf_from
 from tests.contests.beacon_server import LocalBeacon, serve_beacon
-from tests.contests.db_support import ADMIN, BOTH, NOW, grant, nightmode, post
+from tests.contests.db_support import ADMIN, BOTH, NOW, grant, nightmode, post, staff_form
 from tests.contests.support import beacon_value, event_of
 from ugc_hub.models import AuditEvent, db
 from ugc_hub.models.contests import Contest
@@ -164,21 +164,8 @@ def test_staff_choose_only_the_source_and_see_the_round_and_its_time(
     assert "The hub names the round itself when entries are frozen" in form and "10 minutes later" in form
     created = client.post(
         "/staff/contests/new",
-        data={
-            "csrf_token": csrf_from(form),
-            "slug": "source-only",
-            "title": "Source only",
-            "timezone": "UTC",
-            "starts": "2030-01-01T00:00",
-            "ends": "2030-02-01T00:00",
-            "hashtags": "#night",
-            "entries_per_person": "1",
-            "winners": "1",
-            "alternates": "0",
-            "answer_days": "7",
-            "beacon_source": "local",
-            "beacon_round": "5",  # ignored: the hub names the round of a source with a clock
-        },
+        # beacon_round is ignored: the hub names the round of a source with a clock.
+        data=staff_form(csrf_from(form), "source-only", "Source only", beacon_source="local", beacon_round="5"),
     )
     assert created.status_code == 302
     saved = db.session.scalar(select(Contest).where(Contest.slug == "source-only"))

@@ -13,7 +13,7 @@ from flask import Flask
 
 from tests.conftest import csrf_from
 from tests.contests.beacon_server import LocalBeacon, serve_beacon
-from tests.contests.db_support import ADMIN, BOTH, grant, nightmode, post
+from tests.contests.db_support import ADMIN, BOTH, grant, nightmode, post, staff_form
 from tests.ideas.helpers import client_as, customer, post_form
 from ugc_hub.models import db
 from ugc_hub.services import contests_entries, contests_winners, draws
@@ -52,19 +52,7 @@ def test_staff_contest_pages_and_refusals_are_in_french(
     # A refusal from contests.entry_rules (plain Python): its code, in French words.
     refused = client.post(
         "/staff/contests/new",
-        data={
-            "csrf_token": csrf_from(form.text),
-            "slug": "bad-tag",
-            "title": "Nuit",
-            "timezone": "UTC",
-            "starts": "2030-01-01T00:00",
-            "ends": "2030-02-01T00:00",
-            "hashtags": "#, #ok",
-            "entries_per_person": "1",
-            "winners": "1",
-            "alternates": "0",
-            "answer_days": "7",
-        },
+        data=staff_form(csrf_from(form.text), "bad-tag", "Nuit", hashtags="#, #ok"),
     )
     _in_french(refused, "pas un hashtag : #")
 
