@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from PIL import Image
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session
 
 from tests.conftest import csrf_from
 from ugc_hub.domain.ladder import Ladder, Milestone
@@ -18,6 +22,29 @@ from ugc_hub.services.audit import CLI
 from ugc_hub.services.ideas import create_campaign
 
 SMALL = Ladder((Milestone(2, days=7), Milestone(3, days=30)))
+
+
+@contextmanager
+def own_postgres_database(server: Any, template: str, **engine_options: Any) -> Iterator[Engine]:
+    """An engine on a fresh database of the test PostgreSQL server, for tests that run their own sessions
+    (threads, plans); the database is dropped afterwards."""
+    name = "t_" + uuid.uuid4().hex[:16]
+    engine = create_engine(server.create_database(name, template=template), **engine_options)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        server.drop_database(name)
+
+
+def plain_workspace(session: Session) -> int:
+    """A committed workspace with no sources, for tests outside the app's own database; returns its id."""
+    from ugc_hub.models import Workspace
+
+    workspace = Workspace(slug=f"w{uuid.uuid4().hex[:6]}", name="W", hashtags=[], keywords=[], handles={}, languages=[])
+    session.add(workspace)
+    session.commit()
+    return int(workspace.id)
 
 
 def campaign(workspace: Any, ladder: Ladder = SMALL, **options: Any) -> Campaign:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
+from tests.ideas.helpers import own_postgres_database, plain_workspace
 from tests.ideas.test_supports import PUBLISHED, setup_idea
 from ugc_hub.services.ideas_quarantine import quarantine_page
 
@@ -20,24 +20,13 @@ QUARANTINED = 5
 
 @pytest.fixture
 def engine(postgres_server: Any, postgres_template: str, instance: Any) -> Iterator[Engine]:
-    name = "t_" + uuid.uuid4().hex[:16]
-    url = postgres_server.create_database(name, template=postgres_template)
-    engine = create_engine(url)
-    try:
+    with own_postgres_database(postgres_server, postgres_template) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        postgres_server.drop_database(name)
 
 
 def _many_supports(session: Session) -> int:
     """One idea with ``COUNTED`` counted supports and ``QUARANTINED`` quarantined ones, statistics up to date."""
-    from ugc_hub.models import Workspace
-
-    workspace = Workspace(slug=f"w{uuid.uuid4().hex[:6]}", name="W", hashtags=[], keywords=[], handles={}, languages=[])
-    session.add(workspace)
-    session.commit()
-    idea_id, _ = setup_idea(session, workspace.id, 0)
+    idea_id, _ = setup_idea(session, plain_workspace(session), 0)
     at = PUBLISHED + timedelta(days=1)
     session.execute(
         text(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from tests.ideas.helpers import own_postgres_database, plain_workspace
 from tests.ideas.test_supports import PUBLISHED, setup_idea
 from ugc_hub.domain.ladder import Ladder, Milestone
 from ugc_hub.models.ideas import Idea, IdeaMilestone, Support
@@ -31,27 +31,16 @@ FINAL = 1 + SET_ASIDE + CASTERS
 
 @pytest.fixture
 def engine(postgres_server: Any, postgres_template: str, instance: Any) -> Iterator[Engine]:
-    name = "t_" + uuid.uuid4().hex[:16]
-    url = postgres_server.create_database(name, template=postgres_template)
-    engine = create_engine(url, pool_size=CASTERS + RELEASERS + 2, max_overflow=0)
-    try:
+    with own_postgres_database(
+        postgres_server, postgres_template, pool_size=CASTERS + RELEASERS + 2, max_overflow=0
+    ) as engine:
         yield engine
-    finally:
-        engine.dispose()
-        postgres_server.drop_database(name)
 
 
 def _quarantined_idea(engine: Engine, ladder: Ladder) -> tuple[int, list[int]]:
     """An idea with one counted and ``SET_ASIDE`` quarantined supports, and ``CASTERS`` people yet to support it."""
-    from ugc_hub.models import Workspace
-
     with Session(engine) as session:
-        workspace = Workspace(
-            slug=f"w{uuid.uuid4().hex[:6]}", name="W", hashtags=[], keywords=[], handles={}, languages=[]
-        )
-        session.add(workspace)
-        session.commit()
-        idea_id, (_author, *people) = setup_idea(session, workspace.id, 1 + SET_ASIDE + CASTERS, ladder)
+        idea_id, (_author, *people) = setup_idea(session, plain_workspace(session), 1 + SET_ASIDE + CASTERS, ladder)
         burst = [
             cast_support(session, idea_id=idea_id, customer_id=person, ip="203.0.113.9", now=AT, rules=ONE_PER_MINUTE)
             for person in people[: 1 + SET_ASIDE]
