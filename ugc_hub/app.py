@@ -128,9 +128,10 @@ def _too_many_requests(error: Any) -> Any:
 
     from ugc_hub.extensions import limiter
 
-    seconds = None
+    told = getattr(error, "retry_after", None)  # set by a check that counts without Flask-Limiter (flood_guard)
+    seconds = told if isinstance(told, int) else None
     try:
-        current = limiter.current_limit
+        current = limiter.current_limit if seconds is None else None
         if current is not None:
             seconds = max(1, math.ceil(current.reset_at - time.time()))
     except Exception:  # the refusal stands even when the store of the limits cannot say when it ends

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 from wtforms import EmailField, MultipleFileField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -25,6 +26,7 @@ from ugc_hub.services.ideas_integrity import RateRule, parse_rules
 from ugc_hub.services.mail import MailError, MailSettings
 from ugc_hub.services.storage import storage_from_config
 from ugc_hub.services.supports import cast_support, withdraw_support
+from ugc_hub.web.flood_guard import seconds_refused
 from ugc_hub.web.ideas_messages import IDEA_MESSAGES, IMAGE_MESSAGES, SUPPORT_MESSAGES
 
 bp = Blueprint("ideas", __name__)
@@ -243,10 +245,12 @@ def _support_limit() -> str:
 
 
 @bp.post("/i/<int:idea_id>/support")
-@limiter.limit(_support_limit)
 def support(idea_id: int) -> Response:
     # The hot path: no lookups here that cast_support does anyway under the idea's lock. It answers
     # not_found for ideas the public may not see, and for a signed-in customer who no longer exists.
+    wait = seconds_refused("ideas.support", _support_limit(), request.remote_addr or "")
+    if wait is not None:
+        raise TooManyRequests(retry_after=wait)
     customer_id = int(session.get("customer_id") or _require_customer().id)
     if not csrf_checked():
         abort(400)
