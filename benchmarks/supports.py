@@ -217,7 +217,7 @@ def main() -> None:
             | {
                 "DATABASE_URL": url,
                 "UGC_HUB_SECURE_COOKIES": "0",
-                "SUPPORT_RATE_LIMIT": "1000000 per minute",
+                "SUPPORT_RATE_LIMIT": "1000000 per minute;1000000 per hour",  # the production shape: two windows
                 "LOGIN_RATE_LIMIT": "1000000 per minute",
                 # Each client connects from its own address. The rules keep the production windows; each limit
                 # is one above what an address or an account does in the whole run, so every rule is evaluated
