@@ -5,10 +5,12 @@ It counts in the limiter's storage: memory in a single process, Redis shared by 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from redis import Redis
 from sqlalchemy import func, select
@@ -72,7 +74,9 @@ def test_workers_sharing_redis_share_the_count(database_url: str, instance: Path
         assert len(counted_in_redis) == 1
 
 
-def test_with_its_storage_unreachable_the_guard_still_counts_in_the_process(database_url: str, instance: Path) -> None:
+def test_with_its_storage_unreachable_the_guard_still_counts_in_the_process(
+    database_url: str, instance: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     unreachable = f"redis://127.0.0.1:{free_port()}/0"
     app = make_app(
         database_url, instance, SUPPORT_RATE_LIMIT="1 per minute", RATELIMIT_STORAGE_URI=unreachable, TRUSTED_PROXIES=1
@@ -81,5 +85,10 @@ def test_with_its_storage_unreachable_the_guard_still_counts_in_the_process(data
         idea = published_idea(campaign(create_workspace(db.session, name="Lumen", actor=CLI)), customer("author"))
         # An address of its own: the fallback's counts live as long as the process.
         headers = {"X-Forwarded-For": f"2001:db8::{uuid.uuid4().hex[:4]}"}
-        assert [_support(app, idea, **headers).status_code for _ in range(2)] == [302, 429]
+        with caplog.at_level(logging.WARNING, logger="ugc_hub.web.flood_guard"):
+            assert [_support(app, idea, **headers).status_code for _ in range(3)] == [302, 429, 429]
         assert _stored() == 1
+        # The storage was tried once, then left alone for RETRY_STORAGE_AFTER: no timeout on every request.
+        assert [record.levelname for record in caplog.records if record.name == "ugc_hub.web.flood_guard"] == [
+            "WARNING"
+        ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import weakref
 from functools import cache
 
 from flask import request
@@ -25,8 +26,11 @@ from ugc_hub.extensions import limiter
 log = logging.getLogger(__name__)
 
 # Where the counts go while the shared storage (Redis) cannot be reached: each process counts for itself, as
-# Flask-Limiter does with RATELIMIT_IN_MEMORY_FALLBACK_ENABLED.
+# Flask-Limiter does with RATELIMIT_IN_MEMORY_FALLBACK_ENABLED. After a failure the storage is left alone for
+# RETRY_STORAGE_AFTER seconds, so an unreachable host does not add a connection timeout to every request.
 _FALLBACK = FixedWindowRateLimiter(MemoryStorage())
+RETRY_STORAGE_AFTER = 30.0
+_failed_at: weakref.WeakKeyDictionary[RateLimiter, float] = weakref.WeakKeyDictionary()  # per app's strategy
 
 
 #: The endpoints whose limits this module counts; Flask-Limiter's hook passes them by.
@@ -60,8 +64,15 @@ def seconds_refused(scope: str, limits_text: str, key: str) -> int | None:
     items = _items(limits_text)
     if not items or not limiter.enabled:
         return None
-    try:
-        return _count(limiter.limiter, items, scope, key)
-    except Exception:  # the storage is unreachable: the guard degrades to this process's own counts
-        log.warning("rate-limit storage unreachable; counting %s in this process", scope, exc_info=True)
+    shared = limiter.limiter
+    failed_at = _failed_at.get(shared)
+    if failed_at is not None and time.monotonic() - failed_at < RETRY_STORAGE_AFTER:
         return _count(_FALLBACK, items, scope, key)
+    try:
+        wait = _count(shared, items, scope, key)
+    except Exception:  # the storage is unreachable: the guard degrades to this process's own counts
+        log.warning("rate-limit storage unreachable; counting %s in this process for a while", scope, exc_info=True)
+        _failed_at[shared] = time.monotonic()
+        return _count(_FALLBACK, items, scope, key)
+    _failed_at.pop(shared, None)
+    return wait
