@@ -64,7 +64,7 @@ def test_workers_sharing_redis_share_the_count(database_url: str, instance: Path
     storage = redis_server.url_for(7)
     options = {"SUPPORT_RATE_LIMIT": "3 per minute", "RATELIMIT_STORAGE_URI": storage}
     one, other = make_app(database_url, instance, **options), make_app(database_url, instance, **options)
-    with running(one):
+    with running(one), running(other):  # both: each app's database connections are closed at the end
         limiter.reset()  # this Redis database outlives the test
         idea = published_idea(campaign(create_workspace(db.session, name="Lumen", actor=CLI)), customer("author"))
         answers = [_support(app, idea).status_code for app in (one, other, one, other)]

@@ -40,8 +40,12 @@ def run_cli(env: Mapping[str, str], *args: str, timeout: float = 300) -> subproc
 
 
 @contextmanager
-def serving(env: Mapping[str, str], log: Path, workers: int = 1) -> Iterator[str]:
-    """`ugc-hub serve` on a free port; yields its base URL and stops it afterwards."""
+def serving(env: Mapping[str, str], log: Path, workers: int = 2) -> Iterator[str]:
+    """`ugc-hub serve` on a free port; yields its base URL and stops it afterwards.
+
+    Two workers by default, as `ugc-hub serve` (and so scripts/demo) runs: with one sync worker, a spare
+    connection Chromium opens and leaves idle holds the only worker while the page's images wait.
+    """
     port = free_port()
     with log.open("w") as output:
         server = subprocess.Popen(
