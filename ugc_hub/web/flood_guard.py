@@ -55,12 +55,17 @@ def _count(strategy: RateLimiter, items: tuple[RateLimitItem, ...], scope: str, 
     return None
 
 
-def seconds_refused(scope: str, limits_text: str, key: str) -> int | None:
-    """Count one request of ``key`` (an address) against ``limits_text`` ("30 per minute;300 per hour").
+def seconds_refused(limits_text: str, key: str) -> int | None:
+    """Count one request of ``key`` (an address) to this endpoint against ``limits_text`` ("30 per minute;300 per
+    hour").
 
     None: the request may go on. Else the seconds until the window of the first limit it broke ends. The limits
-    are off wherever Flask-Limiter is (``RATELIMIT_ENABLED``).
+    are off wherever Flask-Limiter is (``RATELIMIT_ENABLED``). The count is per endpoint, which must be one of
+    ``GUARDED_ENDPOINTS``: elsewhere Flask-Limiter's hook would evaluate the request too.
     """
+    scope = request.endpoint
+    if scope not in GUARDED_ENDPOINTS:
+        raise RuntimeError(f"endpoint {scope!r} is not in flood_guard.GUARDED_ENDPOINTS")
     items = _items(limits_text)
     if not items or not limiter.enabled:
         return None

@@ -248,7 +248,7 @@ def _support_limit() -> str:
 def support(idea_id: int) -> Response:
     # The hot path: no lookups here that cast_support does anyway under the idea's lock. It answers
     # not_found for ideas the public may not see, and for a signed-in customer who no longer exists.
-    wait = seconds_refused("ideas.support", _support_limit(), request.remote_addr or "")
+    wait = seconds_refused(_support_limit(), request.remote_addr or "")
     if wait is not None:
         raise TooManyRequests(retry_after=wait)
     customer_id = int(session.get("customer_id") or _require_customer().id)
