@@ -1,10 +1,10 @@
 """What each friction aspect sounds like: short complaints written by us, in English and French.
 
-A post is compared with these sentences (embedded once), not with the aspect's name: sentences carry
-the register of real complaints, and the same aspect is found in either language. ``GENERIC`` is the
-baseline: complaints about nothing specific and off-topic chatter. An aspect must beat it by a margin,
-so "worst brand ever" gets no theme. The labelled set that tunes the threshold
-(``aspects_labelled.tsv``) is a separate set of sentences, also ours: never copy it here.
+The aspect regression is fitted on these sentences (embedded once), not on the aspect's name: sentences
+carry the register of real complaints, and the same aspect is found in either language. ``GENERIC`` is
+its "nothing specific" class: complaints about nothing in particular and off-topic chatter, so "worst
+brand ever" gets no theme. The labelled set that tunes the threshold (``aspects_labelled.tsv``) is a
+separate set of sentences, also ours: never copy it here.
 """
 
 from __future__ import annotations

@@ -1,12 +1,15 @@
 """Zero-shot friction aspects: which parts of the brand a complaint is about, by sentence embeddings.
 
-A text's embedding is compared (cosine) with short complaints we wrote for each aspect, in English and
-French (``sentiment.aspect_prototypes``). An aspect is kept when its best prototype is similar enough
-(``threshold``), beats the best "complaint about nothing specific" prototype by ``margin``, and is
-close to the text's best aspect (``spread``): one post may be about delivery *and* quality, but not
-about everything. The three numbers were chosen by cross-validation on ``aspects_labelled.tsv``
-(``python -m sentiment.tune_aspects``). A brand adds aspects of its own as a few descriptive sentences
-(plus keywords, which the report shows and which find the aspect when no embedding is stored).
+Each aspect is described by short complaints we wrote, in English and French
+(``sentiment.aspect_prototypes``), and "complaints about nothing specific" (``GENERIC``) describe none.
+A softmax regression over the embeddings of those sentences, fitted when the matcher is built (well under a
+second), gives each text a probability per aspect and for "nothing specific"; an aspect is kept when its
+probability reaches ``threshold``. One post may be about delivery *and* quality (the probability splits
+between them), but "worst brand ever" gets no theme. The penalty and the threshold were chosen by
+cross-validation on ``aspects_labelled.tsv`` (``python -m sentiment.tune_aspects``), which is never fitted on.
+A brand adds aspects of its own as a few descriptive sentences (plus keywords, which the report shows and
+which find the aspect when no embedding is stored); classes are weighed alike however many sentences they
+have, so a brand's aspect of three sentences is not drowned by the built-in ones.
 
 Plain Python and numpy; the encoder is anything with ``embed(texts) -> L2-normalised rows``.
 """
@@ -23,16 +26,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sentiment.aspect_prototypes import ASPECT_PROTOTYPES, GENERIC
+from sentiment.head import fit_logistic_head
 from sentiment.text import clean_text
 
 # Bump when the rule changes (not the sentences or numbers: those are in the version's digest).
-RULE_VERSION = "aspects-1"
+RULE_VERSION = "aspects-2"
 # Chosen by ``python -m sentiment.tune_aspects`` (5-fold cross-validation, see its docstring).
-DEFAULT_THRESHOLD = 0.25
-DEFAULT_MARGIN = 0.02
-DEFAULT_SPREAD = 0.0
+DEFAULT_THRESHOLD = 0.325
+DEFAULT_L2 = 0.01
 MAX_ASPECTS = 3
-TOP_K = 2
+ITERATIONS = 2000
+# The class of the GENERIC sentences; not a valid aspect key (keys have no spaces).
+NOTHING_SPECIFIC = "nothing specific"
 # Aspects show in the first lines of a complaint; a bound before tokenising keeps long posts cheap.
 MAX_CHARS = 2000
 
@@ -101,7 +106,7 @@ def _strings(raw: Any, key: str, field: str) -> tuple[str, ...]:
 
 
 class AspectMatcher:
-    """Prototype embeddings of every aspect, computed once, and the rule that assigns aspects."""
+    """The aspects' sentences embedded once, the regression fitted on them, and the rule that assigns aspects."""
 
     def __init__(
         self,
@@ -110,27 +115,36 @@ class AspectMatcher:
         *,
         generic: Sequence[str] = GENERIC,
         threshold: float = DEFAULT_THRESHOLD,
-        margin: float = DEFAULT_MARGIN,
-        spread: float = DEFAULT_SPREAD,
+        l2: float = DEFAULT_L2,
         encoder_version: str = "",
     ) -> None:
         self.aspects = tuple(aspects) if aspects is not None else builtin_aspects()
         if not self.aspects:
             raise AspectError("at least one aspect is needed")
-        self.threshold, self.margin, self.spread = threshold, margin, spread
+        if missing := [aspect.key for aspect in self.aspects if not aspect.sentences]:
+            raise AspectError(f"aspects {missing} need at least one descriptive sentence")
+        if not generic:
+            raise AspectError("at least one sentence about nothing specific is needed")
+        self.threshold, self.l2 = threshold, l2
         sentences = [s for aspect in self.aspects for s in aspect.sentences]
-        self._owner = np.asarray([i for i, aspect in enumerate(self.aspects) for _ in aspect.sentences])
+        labels = [aspect.key for aspect in self.aspects for _ in aspect.sentences] + [NOTHING_SPECIFIC] * len(generic)
         embedded = _normalised(encoder.embed([*sentences, *generic]))
         # E5 embeddings share a large common direction (any two texts score about 0.8): removing the
-        # prototypes' mean leaves what tells aspects apart, and cosines spread over [-1, 1].
+        # sentences' mean leaves what tells aspects apart.
         self._centre = embedded.mean(axis=0)
-        embedded = _normalised(embedded - self._centre)
-        self._prototypes = embedded[: len(sentences)]
-        self._generic = embedded[len(sentences) :]
+        counts = {label: labels.count(label) for label in set(labels)}
+        self._head = fit_logistic_head(
+            _normalised(embedded - self._centre),
+            labels,
+            classes=(*self.keys, NOTHING_SPECIFIC),
+            l2=l2,
+            iterations=ITERATIONS,
+            sample_weights=[1.0 / counts[label] for label in labels],
+        )
         self._encoder = encoder
         digest = hashlib.sha256(
             json.dumps(
-                [[(a.key, a.sentences) for a in self.aspects], list(generic), threshold, margin, spread, TOP_K],
+                [[(a.key, a.sentences) for a in self.aspects], list(generic), threshold, l2, ITERATIONS],
                 ensure_ascii=False,
             ).encode()
         ).hexdigest()[:10]
@@ -140,27 +154,14 @@ class AspectMatcher:
     def keys(self) -> tuple[str, ...]:
         return tuple(aspect.key for aspect in self.aspects)
 
-    def similarities(self, embeddings: NDArray[np.floating[Any]]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Return (per text and aspect, the mean cosine of its ``TOP_K`` closest prototypes, on centred
-        embeddings; per text, the best generic prototype's)."""
-        rows = _normalised(_normalised(embeddings) - self._centre)
-        cosines = rows @ self._prototypes.T
-        per_aspect = np.full((rows.shape[0], len(self.aspects)), -1.0)
-        for index in range(len(self.aspects)):
-            columns = cosines[:, self._owner == index]
-            if columns.shape[1]:
-                # Two prototypes rather than one: a single lucky neighbour is weaker evidence.
-                per_aspect[:, index] = np.sort(columns, axis=1)[:, -TOP_K:].mean(axis=1)
-        baseline = (rows @ self._generic.T).max(axis=1) if len(self._generic) else np.full(rows.shape[0], -1.0)
-        return per_aspect, baseline
+    def probabilities(self, embeddings: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
+        """Per text, the probability of each aspect (in ``keys`` order); the rest of each row's mass is
+        "nothing specific"."""
+        return self._head.probabilities(_normalised(_normalised(embeddings) - self._centre))[:, : len(self.aspects)]
 
     def assign(self, embeddings: NDArray[np.floating[Any]]) -> list[list[tuple[str, float]]]:
-        """Return, per embedding row, the aspects it is about with their similarity, most similar first."""
-        per_aspect, baseline = self.similarities(embeddings)
-        return [
-            pick(row, base, self.keys, threshold=self.threshold, margin=self.margin, spread=self.spread)
-            for row, base in zip(per_aspect, baseline, strict=True)
-        ]
+        """Return, per embedding row, the aspects it is about with their probability, likeliest first."""
+        return [pick(row, self.keys, threshold=self.threshold) for row in self.probabilities(embeddings)]
 
     def assign_texts(self, texts: Sequence[str]) -> list[list[tuple[str, float]]]:
         """Embed ``texts`` (markup dropped, cut to the encoder's length) and assign their aspects; blank
@@ -177,23 +178,14 @@ class AspectMatcher:
 
 
 def pick(
-    similarities: Sequence[float] | NDArray[np.float64],
-    baseline: float,
+    probabilities: Sequence[float] | NDArray[np.float64],
     keys: Sequence[str],
     *,
     threshold: float,
-    margin: float,
-    spread: float,
     limit: int = MAX_ASPECTS,
 ) -> list[tuple[str, float]]:
-    """The assignment rule, on one text's similarities (also what the tuning script searches over)."""
-    values = [float(v) for v in similarities]
-    best = max(values, default=-1.0)
-    chosen = [
-        (key, value)
-        for key, value in zip(keys, values, strict=True)
-        if value >= threshold and value - baseline >= margin and best - value <= spread
-    ]
+    """The assignment rule, on one text's aspect probabilities (also what the tuning script searches over)."""
+    chosen = [(key, float(p)) for key, p in zip(keys, probabilities, strict=True) if p >= threshold]
     chosen.sort(key=lambda item: -item[1])
     return chosen[:limit]
 

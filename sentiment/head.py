@@ -66,19 +66,28 @@ def fit_logistic_head(
     l2: float = 1.0,
     iterations: int = 2000,
     metadata: dict[str, Any] | None = None,
+    sample_weights: Sequence[float] | None = None,
 ) -> LogisticHead:
-    """Fit an L2-regularised softmax regression by accelerated gradient descent on standardised features."""
+    """Fit an L2-regularised softmax regression by accelerated gradient descent on standardised features.
+
+    ``sample_weights`` (relative, e.g. to balance classes) weigh each row's loss; by default all rows weigh alike.
+    """
     x = np.asarray(embeddings, dtype=np.float64)
     index = {name: i for i, name in enumerate(classes)}
     y = np.eye(len(classes))[[index[label] for label in labels]]
+    n = len(x)
+    share = np.full(n, 1.0 / n) if sample_weights is None else np.asarray(sample_weights, dtype=np.float64)
+    if share.shape != (n,) or (share < 0).any() or share.sum() <= 0:
+        raise ValueError("sample_weights must be one non-negative weight per row, not all zero")
+    share = share / share.sum()
     # Standardising makes the problem well conditioned (E5 embeddings share a large common
     # component), and the penalty then weighs every feature alike.
-    mean = x.mean(axis=0)
-    std = x.std(axis=0) + 1e-6
+    mean = share @ x
+    std = np.sqrt(share @ (x - mean) ** 2) + 1e-6
     z = (x - mean) / std
-    n, dim = z.shape
-    # Softmax cross-entropy has a gradient Lipschitz constant of at most 0.5 * lambda_max(Z'Z / n).
-    step = 1.0 / (0.5 * float(np.linalg.eigvalsh(z.T @ z / n)[-1]) + l2)
+    dim = z.shape[1]
+    # Softmax cross-entropy has a gradient Lipschitz constant of at most 0.5 * lambda_max(Z' diag(share) Z).
+    step = 1.0 / (0.5 * float(np.linalg.eigvalsh(z.T @ (z * share[:, None]))[-1]) + l2)
     w = np.zeros((dim, len(classes)))
     b = np.zeros(len(classes))
     w_prev, b_prev = w, b
@@ -90,7 +99,7 @@ def fit_logistic_head(
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
-        grad = (probs - y) / n
+        grad = (probs - y) * share[:, None]
         w_prev, b_prev = w, b
         w = w_look - step * (z.T @ grad + l2 * w_look)
         b = b_look - step * grad.sum(axis=0)

@@ -31,7 +31,7 @@ SPECS = [
 
 
 def word_matcher(**changes: Any) -> AspectMatcher:
-    return AspectMatcher(WordEncoder(), threshold=0.1, margin=0.0, spread=0.0, **changes)
+    return AspectMatcher(WordEncoder(), **changes)
 
 
 def seed(workspace: Any, specs: list[tuple[str, str, str, str]] = SPECS) -> dict[str, int]:

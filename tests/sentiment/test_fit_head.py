@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sentiment.fit_head import CrossValidation, best_l2, cross_validate, read_examples
+from sentiment.head import fit_logistic_head
 from sentiment.scores import LABELS
 
 
@@ -56,3 +57,15 @@ def test_read_examples_rejects_an_unknown_label(tmp_path: Path) -> None:
     path.write_text("label\tlang\ttext\npositive\ten\tLovely.\ngreat\ten\tSuper.\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad row 'great'"):
         read_examples(path)
+
+
+def test_a_row_weighing_twice_counts_as_that_row_written_twice() -> None:
+    x, labels = clusters(rows_per_label=6, spread=2.0)
+    weighted = fit_logistic_head(x, labels, classes=LABELS, l2=0.1, sample_weights=[2.0] + [1.0] * (len(x) - 1))
+    doubled = fit_logistic_head(np.vstack([x[:1], x]), [labels[0], *labels], classes=LABELS, l2=0.1)
+    assert np.allclose(weighted.probabilities(x), doubled.probabilities(x), atol=1e-6)
+    plain = fit_logistic_head(x, labels, classes=LABELS, l2=0.1)
+    assert not np.allclose(weighted.probabilities(x), plain.probabilities(x), atol=1e-6)
+    for bad in ([1.0] * (len(x) - 1), [-1.0] + [1.0] * (len(x) - 1), [0.0] * len(x)):
+        with pytest.raises(ValueError, match="sample_weights"):
+            fit_logistic_head(x, labels, classes=LABELS, sample_weights=bad)

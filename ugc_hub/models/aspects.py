@@ -23,6 +23,8 @@ class PostAspect(db.Model):  # type: ignore[name-defined]
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
     aspect: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # How sure the aspect model is, for ranking a theme's examples: a probability since rule "aspects-2"
+    # (a cosine before; model_version tells which, and a rule change recomputes every row).
     similarity: Mapped[float] = mapped_column(Float)
     model_version: Mapped[str] = mapped_column(String(255))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -184,7 +184,7 @@ def friction_report(
     for key, per_week in weekly.items():
         current = sum(per_week[weeks - period_weeks :])
         previous = sum(per_week[max(0, weeks - 2 * period_weeks) : weeks - period_weeks])
-        # Representative: the texts the aspect model finds closest to the theme's complaints (it reads the
+        # Representative: the texts the aspect model is surest are about the theme (it reads the
         # meaning, not the words), then those saying most of its keywords, then the most negative, the newest.
         ranked = sorted(candidates[key], key=lambda c: (-c[0], -c[1], c[2], -c[3].posted_at.timestamp()))
         themes.append(
