@@ -133,8 +133,17 @@ def worker(concurrency: int, no_beat: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--workers", default=2, show_default=True)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads per worker. 1: sync workers, for behind a buffering proxy such as nginx. More: threaded "
+    "workers, for browsers talking to the hub directly (scripts/demo runs 4).",
+)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the hub with gunicorn."""
+    threaded = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     os.execvp(  # noqa: S606 - replaces this process with gunicorn, arguments are ours
         sys.executable,
         [
@@ -145,6 +154,7 @@ def serve(host: str, port: int, workers: int) -> None:
             f"{host}:{port}",
             "--workers",
             str(workers),
+            *threaded,
             # gunicorn's default 4094-byte request line is shorter than a legal API query in non-Latin scripts.
             "--limit-request-line",
             "8190",

@@ -40,16 +40,17 @@ def run_cli(env: Mapping[str, str], *args: str, timeout: float = 300) -> subproc
 
 
 @contextmanager
-def serving(env: Mapping[str, str], log: Path, workers: int = 2) -> Iterator[str]:
+def serving(env: Mapping[str, str], log: Path, workers: int = 2, threads: int = 4) -> Iterator[str]:
     """`ugc-hub serve` on a free port; yields its base URL and stops it afterwards.
 
-    Two workers by default, as `ugc-hub serve` (and so scripts/demo) runs: with one sync worker, a spare
-    connection Chromium opens and leaves idle holds the only worker while the page's images wait.
+    Two threaded workers by default, as scripts/demo runs it for a browser that talks to it directly: with
+    sync workers, a spare connection Chromium opens and leaves idle holds a worker while the page's images
+    wait.
     """
     port = free_port()
     with log.open("w") as output:
         server = subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), "--workers", str(workers)],
+            [*CLI, "serve", "--port", str(port), "--workers", str(workers), "--threads", str(threads)],
             env=dict(env),
             stdout=output,
             stderr=subprocess.STDOUT,
