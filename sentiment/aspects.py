@@ -33,7 +33,7 @@ from sentiment.text import clean_text
 RULE_VERSION = "aspects-2"
 # Chosen by ``python -m sentiment.tune_aspects`` (5-fold cross-validation, see its docstring).
 DEFAULT_THRESHOLD = 0.325
-DEFAULT_L2 = 0.01
+DEFAULT_L2 = 0.003
 MAX_ASPECTS = 3
 ITERATIONS = 2000
 # The class of the GENERIC sentences; not a valid aspect key (keys have no spaces).

@@ -131,3 +131,23 @@ def test_default_encoder_finds_aspects_in_a_handful_of_complaints() -> None:
     assert top == texts
     # A complaint about nothing specific, and chatter, get no aspect; blank text costs nothing.
     assert matcher.assign_texts(["Honestly the worst brand ever.", "Bonne journée à tous !", ""]) == [[], [], []]
+
+
+@pytest.mark.slow
+def test_the_shipped_numbers_are_what_tuning_chooses_on_the_labelled_rows() -> None:
+    """Edit the labelled rows or the prototypes, and this fails until ``python -m sentiment.tune_aspects``
+    has been run and its choice copied into ``sentiment.aspects``."""
+    from sentiment import aspects, tune_aspects
+    from sentiment.default_backend import E5Encoder
+
+    rows = read_labelled()
+    encoder = E5Encoder()
+    embeddings = encoder.embed([row.text for row in rows])
+    probabilities = {l2: AspectMatcher(encoder, l2=l2).probabilities(embeddings) for l2 in tune_aspects.L2S}
+    tune = [i for i, row in enumerate(rows) if row.split == "tune"]
+    chosen = tune_aspects.best_params(rows, probabilities, builtin_keys(), tune)
+    assert chosen == (aspects.DEFAULT_L2, aspects.DEFAULT_THRESHOLD)
+
+
+def builtin_keys() -> tuple[str, ...]:
+    return tuple(aspect.key for aspect in builtin_aspects())
