@@ -15,6 +15,7 @@ from ugc_hub.domain.friction import match_themes, theme_table
 from ugc_hub.models import PostSentiment, db
 from ugc_hub.services.friction import friction_report
 from ugc_hub.services.ingest import ingest_posts
+from ugc_hub.web import insights
 
 
 def themes_of(text: str) -> dict[str, tuple[str, ...]]:
@@ -145,3 +146,56 @@ def test_demo_data_scored_by_the_default_model_shows_friction_themes(auth: Any, 
     assert top.keywords and top.examples
     auth.as_role("viewer")
     assert client.get("/insights/?weeks=52").status_code == 200
+
+
+def test_a_theme_page_lists_all_its_texts_newest_first_and_the_dashboard_links_to_it(
+    auth: Any, client: Any, workspace: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = seed_negative(workspace)
+    hostile = make_post(
+        50,
+        platform_id="hostile",
+        text='<script>alert("x")</script> delivery late <img src=x onerror=alert(1)>',
+        language="en",
+        posted_at=ANCHOR - timedelta(hours=2),
+    )
+    hostile_id = ingest_posts(db.session, [hostile], workspace_id=workspace.id).post_ids[0]
+    db.session.add(
+        PostSentiment(
+            post_id=hostile_id, label="negative", score=-0.5, model="m", model_version="m@1", scored_at=ANCHOR
+        )
+    )
+    db.session.commit()
+    auth.as_role("viewer")
+    until = ANCHOR.date().isoformat()
+    dashboard = client.get(f"/insights/?weeks=8&until={until}").text
+    link = f'href="/insights/themes/delivery?weeks=8&amp;until={until}"'
+    assert link in dashboard and "Read all 5 texts of these 8 weeks" in dashboard
+    # The dashboard shows three examples of delivery; the theme page all five, newest first.
+    page = client.get(f"/insights/themes/delivery?weeks=8&until={until}")
+    assert page.status_code == 200
+    listed = [int(post_id) for post_id in re.findall(r'data-post-id="(\d+)"', page.text)]
+    assert listed == [ids["d2"], ids["d1"], hostile_id, ids["d3"], ids["d4"]]  # same hour: the later id first
+    assert ids["p1"] not in listed and ids["x1"] not in listed
+    assert "<script>alert" not in page.text and "&lt;script&gt;alert" in page.text
+    assert "onerror=alert(1)>" not in page.text
+    assert "5 negative posts and NPS detractor comments about this theme in the 8 weeks" in page.text
+    # Past THEME_PAGE_TEXTS, the texts that say most about the theme are listed, and the page says so.
+    monkeypatch.setattr(insights, "THEME_PAGE_TEXTS", 2)
+    capped = client.get(f"/insights/themes/delivery?weeks=8&until={until}").text
+    assert len(re.findall(r'data-post-id="(\d+)"', capped)) == 2
+    assert "The 2 that say most about it are listed." in capped
+    # A theme with nothing in the period, or no such theme: not found.
+    assert client.get("/insights/themes/delivery?until=2020-01-01").status_code == 404
+    assert client.get("/insights/themes/nonsense").status_code == 404
+    # In French, as the community managers who pick it read it.
+    client.post("/locale", data={"csrf_token": auth.csrf(), "locale": "fr", "next": "/inbox/"})
+    assert "Lire les 5 textes de ces 8 semaines" in client.get(f"/insights/?weeks=8&until={until}").text
+    french = client.get(f"/insights/themes/delivery?weeks=8&until={until}").text
+    assert "Retour aux points de friction" in french and "les plus récents d'abord" in french
+
+
+def test_a_theme_page_is_for_staff_only(client: Any, workspace: Any) -> None:
+    seed_negative(workspace)
+    response = client.get("/insights/themes/delivery")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -47,6 +48,7 @@ def test_friction_dashboard_shows_themes_keywords_and_examples(scored_demo_hub: 
         first = themes.first
         expect(first.locator(".keyword").first).to_be_visible()
         expect(first.locator(".examples li").first).to_be_visible()
+        first_count = first.locator(".examples li").count()
         # Themes come from the embedding model's stored aspects (keywords only where it found none).
         expect(page.locator("#theme-sources")).to_contain_text("Themed by the model: ")
         expect(page.locator("#theme-sources")).not_to_contain_text("Themed by the model: 0;")
@@ -55,5 +57,13 @@ def test_friction_dashboard_shows_themes_keywords_and_examples(scored_demo_hub: 
         source_chart = page.locator("#sentiment-by-source svg.chart")
         expect(source_chart).to_be_visible()
         expect(source_chart.locator("text.legend").first).to_be_visible()
+        # From a theme to every text it is made of, each linking to the post.
+        key = first.get_attribute("data-theme")
+        first.locator(".all-texts a").click()
+        expect(page.locator(f'section.theme[data-theme="{key}"]')).to_be_visible()
+        expect(page.locator(".examples li a").first).to_be_visible()
+        assert page.locator(".examples li").count() >= first_count
+        page.locator(".examples li a").first.click()
+        expect(page).to_have_url(re.compile(r"/inbox/posts/\d+$"))
         browser.close()
     assert blocked == [] and outside == []

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, DecimalField, StringField, TextAreaField
 from wtforms.validators import URL, Length, NumberRange, Optional
@@ -17,7 +18,7 @@ from sentiment.aspects import AspectError
 from ugc_hub.models import Workspace, db
 from ugc_hub.models.base import utcnow
 from ugc_hub.services import aspects
-from ugc_hub.services.friction import friction_report
+from ugc_hub.services.friction import FrictionReport, Theme, friction_report
 from ugc_hub.services.friction_alerts import AlertSettingsError, policy_for, update_alert_settings
 from ugc_hub.services.share_of_voice import (
     CompetitorError,
@@ -66,24 +67,41 @@ def _report_day() -> date:
     return today
 
 
-@bp.get("/")
-@role_required("viewer")
-def dashboard() -> str:
+# The theme page lists at most this many texts, those that say most about the theme.
+THEME_PAGE_TEXTS = 500
+
+
+def _weeks() -> int:
     weeks = request.args.get("weeks", 8, type=int) or 8
-    weeks = max(2, min(weeks, 52))
-    today = _report_day()
-    workspace = _workspace()
+    return max(2, min(weeks, 52))
+
+
+def _friction(today: date, weeks: int, workspace: Workspace | None, examples: int = 3) -> FrictionReport:
     try:
         extra_keywords = aspects.brand_keywords(current_app.config)
     except AspectError:
         extra_keywords = {}  # the scoring run that reads the same setting reports the error
-    report = friction_report(
+    return friction_report(
         db.session,
         today=today,
         weeks=weeks,
+        examples=examples,
         workspace_id=workspace.id if workspace else None,
         extra_keywords=extra_keywords,
     )
+
+
+def _sparkline(theme: Theme) -> Markup:
+    return charts.sparkline(theme.weekly, title=_("%(theme)s: negative posts per week", theme=theme_label(theme.key)))
+
+
+@bp.get("/")
+@role_required("viewer")
+def dashboard() -> str:
+    weeks = _weeks()
+    today = _report_day()
+    workspace = _workspace()
+    report = _friction(today, weeks, workspace)
     policy = policy_for(
         workspace,
         default_rate=float(current_app.config.get("INSIGHTS_ALERT_GROWTH", 0.5)),
@@ -128,9 +146,33 @@ def dashboard() -> str:
             [(theme_label(theme.key), theme.current) for theme in report.themes],
             title=_("Negative posts per theme, last %(num)d weeks", num=report.period_weeks),
         ),
-        sparkline=lambda theme: charts.sparkline(
-            theme.weekly, title=_("%(theme)s: negative posts per week", theme=theme_label(theme.key))
-        ),
+        sparkline=_sparkline,
+    )
+
+
+@bp.get("/themes/<key>")
+@role_required("viewer")
+def theme(key: str) -> str:
+    """Every text of one theme over the dashboard's weeks: what a "Delivery is growing" alert is made of."""
+    weeks = _weeks()
+    today = _report_day()
+    report = _friction(today, weeks, _workspace(), examples=THEME_PAGE_TEXTS)
+    found = next((theme for theme in report.themes if theme.key == key), None)
+    if found is None:
+        abort(404)
+    listed = sorted(
+        found.examples,
+        key=lambda example: (example.posted_at, example.post_id or 0, example.response_id or 0),
+        reverse=True,
+    )
+    return render_template(
+        "insights/theme.html",
+        theme=found,
+        listed=listed,
+        weeks=weeks,
+        until=today,
+        theme_label=theme_label,
+        sparkline=_sparkline,
     )
 
 
