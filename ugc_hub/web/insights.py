@@ -157,7 +157,7 @@ def theme(key: str) -> str:
     weeks = _weeks()
     today = _report_day()
     report = _friction(today, weeks, _workspace(), examples=THEME_PAGE_TEXTS)
-    found = next((theme for theme in report.themes if theme.key == key), None)
+    found = next((candidate for candidate in report.themes if candidate.key == key), None)
     if found is None:
         abort(404)
     listed = sorted(
