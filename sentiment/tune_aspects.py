@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sentiment.aspects import AspectMatcher, pick
+from sentiment.aspects import AspectMatcher, Encoder, pick
 
 LABELLED_PATH = Path(__file__).with_name("aspects_labelled.tsv")
 L2S = (0.003, 0.01, 0.03, 0.1)
@@ -112,17 +112,20 @@ def cross_validate(
     return results
 
 
+def probabilities_by_penalty(encoder: Encoder, rows: Sequence[Labelled]) -> tuple[Probabilities, tuple[str, ...]]:
+    """Embed the rows once; per candidate penalty, fit the built-in aspects' regression and return the rows'
+    aspect probabilities, with the aspect keys in column order."""
+    embeddings = encoder.embed([row.text for row in rows])
+    matchers = {l2: AspectMatcher(encoder, l2=l2) for l2 in L2S}
+    keys = matchers[L2S[0]].keys
+    return {l2: matcher.probabilities(embeddings) for l2, matcher in matchers.items()}, keys
+
+
 def main() -> None:
     from sentiment.default_backend import E5Encoder
 
     every = read_labelled()
-    encoder = E5Encoder()
-    embeddings = encoder.embed([row.text for row in every])
-    probabilities: Probabilities = {}
-    keys: Sequence[str] = ()
-    for l2 in L2S:
-        matcher = AspectMatcher(encoder, l2=l2)
-        probabilities[l2], keys = matcher.probabilities(embeddings), matcher.keys
+    probabilities, keys = probabilities_by_penalty(E5Encoder(), every)
     tune = [i for i, row in enumerate(every) if row.split == "tune"]
     folds = cross_validate(every, probabilities, keys, tune)
     for n, (params, scores) in enumerate(folds):

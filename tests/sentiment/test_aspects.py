@@ -141,13 +141,7 @@ def test_the_shipped_numbers_are_what_tuning_chooses_on_the_labelled_rows() -> N
     from sentiment.default_backend import E5Encoder
 
     rows = read_labelled()
-    encoder = E5Encoder()
-    embeddings = encoder.embed([row.text for row in rows])
-    probabilities = {l2: AspectMatcher(encoder, l2=l2).probabilities(embeddings) for l2 in tune_aspects.L2S}
+    probabilities, keys = tune_aspects.probabilities_by_penalty(E5Encoder(), rows)
     tune = [i for i, row in enumerate(rows) if row.split == "tune"]
-    chosen = tune_aspects.best_params(rows, probabilities, builtin_keys(), tune)
+    chosen = tune_aspects.best_params(rows, probabilities, keys, tune)
     assert chosen == (aspects.DEFAULT_L2, aspects.DEFAULT_THRESHOLD)
-
-
-def builtin_keys() -> tuple[str, ...]:
-    return tuple(aspect.key for aspect in builtin_aspects())
