@@ -17,6 +17,8 @@ from flask.testing import FlaskClient
 from tests.support.fixtures import *  # noqa: F403 - postgres_server, redis_server, moto_server
 from ugc_hub.app import create_app
 
+pytest_plugins = ["tests.support.clock"]
+
 PASSWORD = "correct horse battery"
 
 

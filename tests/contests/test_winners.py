@@ -126,7 +126,10 @@ def _answer(client: Any, token: str, choice: str) -> Any:
     return client.post(f"/contests/prize/{token}", data={"csrf_token": csrf_from(page.text), "choice": choice})
 
 
-def test_winner_emailed_through_smtp_accepts_once_by_the_signed_link(app: Flask, workspace: Any, smtp: Inbox) -> None:
+def test_winner_emailed_through_smtp_accepts_once_by_the_signed_link(
+    app: Flask, workspace: Any, smtp: Inbox, time_machine: Any
+) -> None:
+    time_machine.move_to(CLOSE + timedelta(hours=1))  # the prize page reads the clock: an hour after the close
     contest = _uploaded_contest(app, workspace)
     (winner,), _alternates = contests_winners.places(db.session, contest)
     with pytest.raises(ContestError):
@@ -186,8 +189,9 @@ def test_winner_emailed_through_smtp_accepts_once_by_the_signed_link(app: Flask,
 
 
 def test_decline_then_silence_promote_alternates_in_order_on_the_certificate(
-    app: Flask, workspace: Any, smtp: Inbox
+    app: Flask, workspace: Any, smtp: Inbox, time_machine: Any
 ) -> None:
+    time_machine.move_to(CLOSE + timedelta(hours=1))  # the prize page reads the clock: an hour after the close
     contest = _uploaded_contest(app, workspace, answer_days=3)
     (first,), (second, third) = contests_winners.places(db.session, contest)
     contests_winners.notify_winners(db.session, contest_id=contest.id, notifier=_notifier(app), actor=ADMIN, now=CLOSE)
