@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import copy
 import importlib.util
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -107,6 +107,11 @@ class HealthNote:
     code: str
     message: str
     params: Mapping[str, Any] = field(default_factory=dict)
+
+
+#: Why ``check_exists`` says a post is gone: the platform no longer returns it, its author deleted it, a
+#: moderator or the platform removed it, or the author's account was deleted.
+GONE_REASONS: tuple[str, ...] = ("not_found", "deleted", "removed", "author_deleted")
 
 
 #: The runner adds this key to the settings it hands to ``fetch``: the ``account_usage`` that the other
@@ -216,6 +221,9 @@ class Collector(abc.ABC):
     concurrency_per_account: ClassVar[int] = 1
     #: Importable top-level modules the plugin needs; missing ones disable it instead of crashing.
     requires: ClassVar[tuple[str, ...]] = ()
+    #: How many platform ids one ``check_exists`` call may take; 0 when the platform offers no route to
+    #: re-check a stored post (the scheduled deletion check then skips this source's posts).
+    exists_batch_size: ClassVar[int] = 0
 
     @classmethod
     def missing_libraries(cls) -> list[str]:
@@ -275,6 +283,14 @@ class Collector(abc.ABC):
         """Return what the health page should say about quotas and credentials; must not do I/O."""
         return []
 
+    def check_exists(self, settings: Mapping[str, Any], platform_ids: Sequence[str]) -> dict[str, str | None]:
+        """Ask the platform whether these posts are still up: ``{platform_id: None | one of GONE_REASONS}``.
+
+        At most ``exists_batch_size`` ids per call. Raise a collector error when the platform cannot be
+        asked (network, rate limit, credentials): a failed check must never take a post down.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot re-check stored posts")
+
     @abc.abstractmethod
     def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
         """Yield pages of raw items, resuming after ``cursor`` (``None`` on the first run).
@@ -310,6 +326,8 @@ def schema_problems(cls: type[Collector]) -> list[str]:
         problems.append(f"{cls.__name__}.platform {getattr(cls, 'platform', None)!r} is not a known platform")
     if not isinstance(cls.concurrency_per_account, int) or cls.concurrency_per_account < 1:
         problems.append(f"{cls.__name__}.concurrency_per_account must be a positive integer")
+    if not isinstance(cls.exists_batch_size, int) or cls.exists_batch_size < 0:
+        problems.append(f"{cls.__name__}.exists_batch_size must be a whole number, 0 or more")
     names = [spec.name for spec in cls.settings_schema]
     if len(names) != len(set(names)):
         problems.append(f"{cls.__name__} has duplicate setting names")

@@ -119,6 +119,7 @@ def worker(concurrency: int, no_beat: bool) -> None:
     import ugc_hub.contest_tasks
     import ugc_hub.ideas_tasks
     import ugc_hub.insights_tasks
+    import ugc_hub.platform_tasks
     import ugc_hub.reply_tasks
     import ugc_hub.rights_tasks
     import ugc_hub.tasks  # noqa: F401 - registers the tasks

@@ -113,6 +113,11 @@ def build_config(instance_path: Path) -> dict[str, Any]:
                 "ideas.flag-bursts": {"task": "ideas.flag_bursts", "schedule": 3600.0},
                 "rights.send-queued": {"task": "rights.send_queued", "schedule": 60.0},
                 "rights.expire-and-remind": {"task": "rights.expire_and_remind", "schedule": 3600.0},
+                # Approved posts deleted or removed on their platform leave the public surfaces (docs/collection.md).
+                "collectors.check-platform-deletions": {
+                    "task": "collectors.check_platform_deletions",
+                    "schedule": float(os.environ.get("PLATFORM_RECHECK_SECONDS", "21600")),
+                },
                 # Authors' answers to permission requests (docs/rights-channels.md).
                 "rights.sync-replies": {
                     "task": "rights.sync_replies",

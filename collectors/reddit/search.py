@@ -20,7 +20,7 @@ says when that last happened.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,7 @@ class RedditSearchCollector(Collector):
     requires = ("praw", "prawcore")
     # Reddit's free tier allows ~100 requests/minute per OAuth client: one run per app at a time.
     concurrency_per_account = 1
+    exists_batch_size = 100
     settings_schema = (
         SettingField(
             "terms", "Terms and hashtags", "list", required=True, help="One per line; '#' is ignored by Reddit search."
@@ -153,6 +154,11 @@ class RedditSearchCollector(Collector):
 
     def map_item(self, item: RawItem) -> NormalizedPost:
         return map_thing(item.payload)
+
+    def check_exists(self, settings: Mapping[str, Any], platform_ids: Sequence[str]) -> dict[str, str | None]:
+        from collectors.reddit.existence import check_exists
+
+        return check_exists(settings, platform_ids)
 
 
 def _positive(value: Any) -> bool:

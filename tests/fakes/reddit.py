@@ -2,7 +2,7 @@
 
 It answers the OAuth token endpoint, subreddit search and ``new`` listings, comment trees,
 ``/api/info`` and ``/api/comment`` with Listing JSON shaped like Reddit's (field templates in
-``data/reddit/``). Submissions are generated lazily and deterministically from an index, so it can
+``data/reddit/``). ``take_down`` deletes or removes a submission or comment after the fact. Submissions are generated lazily and deterministically from an index, so it can
 serve 50,000 of them quickly: index ``i`` has id ``base36(36**5 + i)`` and is created
 ``spacing`` seconds after index ``i - 1``; listings run newest first and paginate by ``after``.
 
@@ -71,6 +71,7 @@ class FakeReddit:
         self._tokens: dict[str, str | None] = {}
         self._posted: dict[str, list[dict[str, Any]]] = {}
         self._posted_by_id: dict[str, dict[str, Any]] = {}
+        self._taken_down: dict[str, str] = {}
         self._http = JsonServer(self.handle, self._fault_answer)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -145,6 +146,33 @@ class FakeReddit:
                 body_html=f'<div class="md"><p>{body}</p>\n</div>',
                 edited=edited if edited is not None else float(int(time.time())),
             )
+
+    def take_down(self, fullname: str, how: str = "deleted") -> None:
+        """Take a submission or comment down as Reddit shows it afterwards.
+
+        ``deleted``: by its author (body and author "[deleted]", ``removed_by_category`` "deleted");
+        ``removed``: by a moderator (body "[removed]", ``removed_by_category`` "moderator", author kept);
+        ``author_deleted``: the author's account is gone (author "[deleted]", text kept);
+        ``purged``: ``/api/info`` no longer returns it at all.
+        """
+        if how not in ("deleted", "removed", "author_deleted", "purged"):
+            raise ValueError(f"unknown take-down {how!r}")
+        with self._lock:
+            self._taken_down[fullname] = how
+
+    def _taken_down_view(self, data: dict[str, Any]) -> dict[str, Any]:
+        how = self._taken_down.get(str(data.get("name")))
+        if how is None or how == "purged":
+            return data
+        body = "selftext" if data.get("name", "").startswith("t3_") else "body"
+        data = dict(data)
+        if how in ("deleted", "author_deleted"):
+            data["author"] = "[deleted]"
+            data.pop("author_fullname", None)
+        if how in ("deleted", "removed"):
+            data.update({body: f"[{how}]", f"{body}_html": None})
+            data["removed_by_category"] = "deleted" if how == "deleted" else "moderator"
+        return data
 
     @staticmethod
     def author_fullname_of(author: str) -> str:
@@ -465,13 +493,16 @@ class FakeReddit:
         return {"json": {"errors": [], "data": {"things": things}}}
 
     def _info(self, ids: str) -> dict[str, Any]:
+        """Reddit's ``/api/info``: the things that still exist, in the order asked; the others are left out."""
         children = []
         for fullname in filter(None, ids.split(",")):
+            if self._taken_down.get(fullname) == "purged":
+                continue
             if fullname.startswith("t3_") and (index := self.index_of(fullname[3:])) is not None:
-                children.append({"kind": "t3", "data": self.submission(index)})
+                children.append({"kind": "t3", "data": self._taken_down_view(self.submission(index))})
             elif fullname.startswith("t1_"):
                 try:
-                    children.append({"kind": "t1", "data": self._comment_by_fullname(fullname)})
+                    children.append({"kind": "t1", "data": self._taken_down_view(self._comment_by_fullname(fullname))})
                 except (KeyError, ValueError):
                     continue
         return _listing(children, after=None)

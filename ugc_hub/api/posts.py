@@ -35,6 +35,7 @@ class PostList(MethodView):
             date_to=args.get("date_to"),
             q=args.get("q"),
             sentiment=args.get("sentiment"),
+            removed_on_platform=bool(args.get("removed_on_platform")),
         )
         sort = args["sort"]
         after: PageMark | ScoreMark | None = None

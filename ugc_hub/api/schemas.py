@@ -7,6 +7,7 @@ from datetime import UTC
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, fields, validate
 
+from collectors.base import GONE_REASONS
 from ugc_hub.models import MODERATION_STATUSES, SENTIMENT_LABELS
 from ugc_hub.models.sentiment import language_origin
 from ugc_hub.services.post_queries import SORTS
@@ -66,6 +67,13 @@ class PostSchema(Schema):
     rating = fields.Float(allow_none=True)
     moderation_status = fields.String()
     hashtags = fields.List(fields.String(), attribute="tags")
+    removed_on_platform_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When the hub found the post deleted or removed on its platform"}
+    )
+    removed_on_platform_reason = fields.String(
+        allow_none=True,
+        metadata={"enum": [*GONE_REASONS, None], "description": "Why: not_found, deleted, removed or author_deleted"},
+    )
 
 
 class PostDetailSchema(PostSchema):
@@ -97,6 +105,9 @@ class PostQuerySchema(Schema):
     date_to = fields.Date()
     q = fields.String(validate=validate.Length(max=200))
     sentiment = fields.String(validate=validate.OneOf(SENTIMENT_LABELS))
+    removed_on_platform = fields.Boolean(
+        metadata={"description": "true: only the posts found deleted or removed on their platform"}
+    )
     sort = fields.String(
         load_default="newest",
         validate=validate.OneOf(SORTS),

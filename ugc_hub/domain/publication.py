@@ -21,12 +21,17 @@ class PublicationFacts:
     rights_state: str | None
     licence_start: datetime | None
     licence_end: datetime | None
+    #: Deleted or removed on its platform (found by the scheduled check); defaulted so the other
+    #: conditions' call sites need not name it.
+    removed_on_platform: bool = False
 
 
 def may_show(facts: PublicationFacts, now: datetime) -> bool:
-    """Approved by a moderator, credited to a known author, and inside a granted, unrevoked licence window.
+    """Approved by a moderator, credited to a known author, inside a granted, unrevoked licence window,
+    and still up on its platform.
 
-    A post without an author cannot carry its "@author" credit, so it is never shown.
+    A post without an author cannot carry its "@author" credit, so it is never shown. A post its author
+    deleted (or the platform removed) is gone for good, whatever the grant says.
     """
     return (
         facts.moderation_status == "approved"
@@ -35,4 +40,5 @@ def may_show(facts: PublicationFacts, now: datetime) -> bool:
         and facts.licence_start is not None
         and facts.licence_start <= now
         and (facts.licence_end is None or now < facts.licence_end)
+        and not facts.removed_on_platform
     )

@@ -64,6 +64,11 @@ class Post(db.Model):  # type: ignore[name-defined]
     moderation_status: Mapped[str] = mapped_column(String(16), default="new")
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    # Set by the scheduled platform check (services/platform_deletions.py) when the post was deleted or
+    # removed on its platform; the public gate then never shows it again.
+    removed_on_platform_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: One of ``collectors.base.GONE_REASONS``.
+    removed_on_platform_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     author: Mapped[Author | None] = relationship(lazy="joined")
     hashtags: Mapped[list[PostHashtag]] = relationship(

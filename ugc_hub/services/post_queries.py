@@ -35,6 +35,8 @@ class PostFilters:
     date_to: date | None = None
     q: str | None = None
     sentiment: str | None = None
+    #: Only the posts found deleted or removed on their platform (services/platform_deletions.py).
+    removed_on_platform: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ def filtered(session: DbSession, filters: PostFilters, *, scored_only: bool = Fa
         stmt = stmt.where(Post.moderation_status == filters.status)
     if filters.language:
         stmt = stmt.where(Post.language == filters.language)
+    if filters.removed_on_platform:
+        stmt = stmt.where(Post.removed_on_platform_at.is_not(None))
     if filters.hashtag:
         tag = filters.hashtag.lstrip("#").casefold()
         stmt = stmt.where(exists().where(and_(PostHashtag.post_id == Post.id, PostHashtag.tag == tag)))

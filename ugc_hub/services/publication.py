@@ -41,6 +41,7 @@ def shown_clause(now: datetime) -> ColumnElement[bool]:
         PostRights.licence_start.is_not(None),
         PostRights.licence_start <= now,
         or_(PostRights.licence_end.is_(None), PostRights.licence_end > now),
+        Post.removed_on_platform_at.is_(None),
     )
 
 
@@ -65,6 +66,7 @@ def facts_of(post: Post, rights: PostRights | None) -> PublicationFacts:
         rights_state=rights.state if rights else None,
         licence_start=rights.licence_start if rights else None,
         licence_end=rights.licence_end if rights else None,
+        removed_on_platform=post.removed_on_platform_at is not None,
     )
 
 

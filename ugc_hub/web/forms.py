@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -29,6 +29,7 @@ class InboxFilters(FlaskForm):
     date_to = DateField("date_to", validators=[Optional()])
     sentiment = SelectField("sentiment", choices=choices(("", ""), *((s, s) for s in SENTIMENT_LABELS)), default="")
     sort = SelectField("sort", choices=choices(*((s, s) for s in SORTS)), default="newest")
+    removed_on_platform = BooleanField("removed_on_platform")
 
 
 class ModerateForm(FlaskForm):

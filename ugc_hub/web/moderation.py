@@ -30,6 +30,7 @@ def filters_from(form: InboxFilters) -> PostFilters:
         date_to=form.date_to.data,
         q=(form.q.data or "").strip() or None,
         sentiment=form.sentiment.data or None,
+        removed_on_platform=bool(form.removed_on_platform.data),
     )
 
 
@@ -97,7 +98,12 @@ def _back() -> str:
 
 
 def template_helpers() -> dict[str, Any]:
-    return {"status_label": status_label, "sentiment_label": sentiment_label, "sort_label": sort_label}
+    return {
+        "status_label": status_label,
+        "sentiment_label": sentiment_label,
+        "sort_label": sort_label,
+        "platform_removed_reason": platform_removed_reason,
+    }
 
 
 def status_label(status: str) -> str:
@@ -108,6 +114,17 @@ def status_label(status: str) -> str:
 def sentiment_label(label: str) -> str:
     labels = {"negative": _("negative"), "neutral": _("neutral"), "positive": _("positive")}
     return labels.get(label, label)
+
+
+def platform_removed_reason(reason: str | None) -> str:
+    """Why the scheduled check found the post gone on its platform, in the reader's words."""
+    reasons = {
+        "not_found": _("the platform no longer returns it"),
+        "deleted": _("deleted by its author"),
+        "removed": _("removed by a moderator or the platform"),
+        "author_deleted": _("its author's account was deleted"),
+    }
+    return reasons.get(reason or "", _("reason unknown"))
 
 
 def sort_label(sort: str) -> str:
