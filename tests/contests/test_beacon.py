@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -237,8 +237,9 @@ def test_a_typed_value_is_not_used_when_the_source_answers(app: Flask, workspace
 
 
 def test_staff_pick_a_configured_source_and_the_draw_button_fetches(
-    app: Flask, auth: Any, workspace: Any, beacon: LocalBeacon
+    app: Flask, auth: Any, workspace: Any, beacon: LocalBeacon, time_machine: Any
 ) -> None:
+    time_machine.move_to(FREEZE)  # the staff buttons read the clock
     app.config["DRAW_BEACONS"] = {"local": beacon.template, "drand-quicknet": "https://api.drand.sh/x/public/{round}"}
     auth.as_role("moderator")
     client = auth.client
@@ -249,7 +250,7 @@ def test_staff_pick_a_configured_source_and_the_draw_button_fetches(
         data=staff_form(csrf_from(form), "typed-source", "Typed", beacon_source="made-up-source", beacon_round="5"),
     )
     assert refused.status_code == 400  # only configured names
-    contest = _frozen(app, workspace, beacon, 60, at=datetime.now(UTC))  # the buttons use the real clock
+    contest = _frozen(app, workspace, beacon, 60, at=FREEZE)
     detail = f"/staff/contests/{contest.id}"
     page = client.get(detail).text
     assert "Drawing fetches round 60 from the source local" in page
@@ -262,9 +263,10 @@ def test_staff_pick_a_configured_source_and_the_draw_button_fetches(
 
 
 def test_cli_draw_fetches_and_types_only_as_a_fallback(
-    app: Flask, workspace: Any, beacon: LocalBeacon, runner: Any
+    app: Flask, workspace: Any, beacon: LocalBeacon, runner: Any, time_machine: Any
 ) -> None:
-    contest = _frozen(app, workspace, beacon, 30, at=datetime.now(UTC) - timedelta(minutes=1))
+    time_machine.move_to(FREEZE + timedelta(minutes=1))  # the command reads the clock
+    contest = _frozen(app, workspace, beacon, 30, at=FREEZE)
     beacon.down = True
     refused = runner.invoke(args=["contests", "draw", contest.slug])
     assert refused.exit_code != 0 and "cannot be reached" in refused.output
@@ -283,14 +285,15 @@ def test_cli_draw_fetches_and_types_only_as_a_fallback(
 
 
 def test_the_beat_task_draws_once_the_round_is_out_and_tells_the_winners(
-    app: Flask, workspace: Any, beacon: LocalBeacon, instance: Path
+    app: Flask, workspace: Any, beacon: LocalBeacon, instance: Path, time_machine: Any
 ) -> None:
     from ugc_hub.config import build_config
     from ugc_hub.contest_tasks import draw_when_beacon_out
 
     schedule = build_config(instance)["CELERY"]["beat_schedule"]
     assert schedule["contests.draw-when-beacon-out"]["task"] == "contests.draw_when_beacon_out"
-    contest = _frozen(app, workspace, beacon, 500, at=datetime.now(UTC) - timedelta(minutes=1))
+    time_machine.move_to(FREEZE + timedelta(minutes=1))  # the beat task reads the clock
+    contest = _frozen(app, workspace, beacon, 500, at=FREEZE)
     assert draw_when_beacon_out.delay().get() == [{"contest": contest.id, "outcome": "not_published"}]
     beacon.latest = 500
     assert draw_when_beacon_out.delay().get() == [{"contest": contest.id, "outcome": "drawn"}]

@@ -59,11 +59,10 @@ def test_votes_over_a_rate_rule_are_quarantined_silently_and_do_not_count(worksp
     assert parse_rules("ip_burst=3/60,account_sustained=2/86400") == STRICT
 
 
-def test_the_quarantined_voter_sees_the_same_answer(app: Any, workspace: Any) -> None:
+def test_the_quarantined_voter_sees_the_same_answer(app: Any, workspace: Any, time_machine: Any) -> None:
     app.config["CONTEST_VOTE_RULES"] = "ip_burst=1/3600"
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
+    now = IN_WINDOW + timedelta(hours=2)
+    time_machine.move_to(now)  # the vote view reads the clock
     contest, entries = _voting(workspace)
     contest.ends_at = now + timedelta(days=3)
     db.session.commit()
@@ -79,10 +78,9 @@ def test_the_quarantined_voter_sees_the_same_answer(app: Any, workspace: Any) ->
     assert contests_votes.vote_counts(db.session, contest.id) == {entries[1].uid: 1}
 
 
-def test_totals_are_hidden_in_the_last_hours_then_shown_with_the_result(app: Any, workspace: Any) -> None:
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
+def test_totals_are_hidden_in_the_last_hours_then_shown_with_the_result(app: Any, workspace: Any, time_machine: Any) -> None:
+    now = IN_WINDOW + timedelta(hours=2)
+    time_machine.move_to(now)  # the contest page reads the clock
     contest, entries = _voting(workspace, hide_totals_hours=24)
     fan = customer("fan")
     _vote(contest, entries[2], fan, ip="192.0.2.7")
