@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from ugc_hub.services.storage import Storage
 
-
 DEFAULT_CACHE_CONTROL = "max-age=60"
 
 

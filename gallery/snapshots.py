@@ -192,9 +192,9 @@ def rebuild(session: DbSession, gallery_id: int, settings: SnapshotSettings, *, 
         keys = cdn.publish(settings.cdn, slug=gallery.slug, body=built.body, media=media, previous_keys=previous)
         existing.published_keys, existing.cdn_etag = keys, built.etag
         session.commit()
-        gone = set(previous) - set(keys)
-        if gone:  # something left the gallery: edges must drop it and the snapshot that still shows it
-            stale = gone | {cdn.snapshot_key(gallery.slug)}
+        dropped = set(previous) - set(keys)
+        if dropped:  # something left the gallery: edges must drop it and the snapshot that still shows it
+            stale = dropped | {cdn.snapshot_key(gallery.slug)}
             purge.request_purge(session, settings.purger, [settings.cdn.media_url(key) for key in stale])
     return True
 

@@ -18,7 +18,7 @@ from ugc_hub.services.storage import Storage
 
 HOSTILE_CAPTION = "<script>alert('caption')</script><img src=x onerror=alert('img')> Lumen in the rain #lumen"
 #: Markup, and the ``$`` patterns String.prototype.replace expands ("$&" the match, "$`" and "$'" around it).
-HOSTILE_HANDLE = 'mallory"><b>bold</b>$&$`$\''
+HOSTILE_HANDLE = "mallory\"><b>bold</b>$&$`$'"
 STAFF = audit.Actor(type="user", label="tests")
 
 

@@ -42,7 +42,13 @@ def distribution(endpoint_url: str) -> tuple[Any, str]:
             "Enabled": True,
             "Origins": {
                 "Quantity": 1,
-                "Items": [{"Id": "bucket", "DomainName": "brand-cdn.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}],
+                "Items": [
+                    {
+                        "Id": "bucket",
+                        "DomainName": "brand-cdn.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
             },
             "DefaultCacheBehavior": {"TargetOriginId": "bucket", "ViewerProtocolPolicy": "redirect-to-https"},
         }
@@ -113,7 +119,7 @@ def test_published_copy_follows_the_gate(
             sorted([*(f"/ugc/{k}" for k in gone_keys), "/ugc/galleries/lookbook.json"])
         ]
         record_property("withdrawal_to_cloudfront_invalidation_seconds", round(returned - started, 3))
-        print(f"withdrawal to CloudFront invalidation: at most {returned - started:.3f} s")  # noqa: T201
+        print(f"withdrawal to CloudFront invalidation: at most {returned - started:.3f} s")
         assert db.session.query(GalleryCdnPurge).count() == 0
         document = json.loads(s3.get_object(Bucket="brand-cdn", Key="ugc/galleries/lookbook.json")["Body"].read())
         assert [t["id"] for t in document["items"]] == [kept.id]
@@ -214,7 +220,7 @@ def test_a_withdrawal_purges_through_the_operator_url_and_a_failed_purge_is_retr
             assert not any(f"/media/{kept.id}/" in url for url in purge.body["urls"])
             assert started < purge.at < returned  # sent from inside the withdrawal's own rebuild
             record_property("withdrawal_to_purge_seconds", round(purge.at - started, 3))
-            print(f"withdrawal to purge request: {purge.at - started:.3f} s")  # noqa: T201
+            print(f"withdrawal to purge request: {purge.at - started:.3f} s")
 
             # The CDN's purge API is down: the withdrawal still completes, the purge waits for the beat task.
             cdn_api.failures = 1
@@ -242,6 +248,9 @@ def test_purge_settings_are_checked_when_the_hub_starts() -> None:
     assert purger_from_config({"GALLERY_PURGE_URL": "https://cdn.example/purge", "GALLERY_PURGE_METHOD": "purge"}) == (
         HttpPurger("https://cdn.example/purge", method="PURGE")
     )
-    for bad in ({"GALLERY_PURGE_URL": "ftp://cdn.example/"}, {"GALLERY_PURGE_URL": "https://x/", "GALLERY_PURGE_METHOD": "GET"}):
+    for bad in (
+        {"GALLERY_PURGE_URL": "ftp://cdn.example/"},
+        {"GALLERY_PURGE_URL": "https://x/", "GALLERY_PURGE_METHOD": "GET"},
+    ):
         with pytest.raises(PurgeConfigError):
             purger_from_config(bad)
