@@ -1,7 +1,7 @@
 """Embeddable galleries: consented, credited customer posts shown on a brand's own site.
 
 ``gallery.rules`` is plain Python; ``gallery.service``, ``gallery.selection``, ``gallery.snapshots``,
-``gallery.thumbnails``, ``gallery.cdn`` and ``gallery.analytics`` are services (a session and plain values
+``gallery.thumbnails``, ``gallery.cdn``, ``gallery.purge`` and ``gallery.analytics`` are services (a session and plain values
 in, no Flask); ``gallery.staff`` (with ``gallery.forms``), ``gallery.public``, ``gallery.api`` and
 ``gallery.tasks`` are the thin entry points. docs/gallery.md describes the whole feature.
 """
@@ -18,7 +18,10 @@ def init_app(app: Flask) -> None:
     """Register the staff and public blueprints, the API blueprint and the snapshot subscriber."""
     from gallery import api as gallery_api
     from gallery import public, staff, tasks
+    from gallery.purge import purger_from_config
     from ugc_hub.extensions import api, csrf
+
+    purger_from_config(app.config)  # a mistyped purge setting stops the start, not a withdrawal later
 
     app.register_blueprint(staff.bp, url_prefix="/staff/galleries")
     app.register_blueprint(public.bp, url_prefix="/g")

@@ -132,11 +132,16 @@ def oembed() -> Response:
 
 
 def _bounded(value: str | None, default: int) -> int:
-    """oEmbed's maxwidth/maxheight are upper bounds: never larger than asked, nor than our default."""
+    """oEmbed's maxwidth/maxheight are upper bounds (spec §2.2): never larger than asked, nor than our default.
+
+    No floor: a consumer asking for 50 pixels gets 50, however small. A value that is not a positive whole
+    number bounds nothing and is ignored.
+    """
     try:
-        return max(100, min(int(value), default)) if value else default
+        bound = int(value or "")
     except ValueError:
         return default
+    return min(bound, default) if bound >= 1 else default
 
 
 @bp.get("/media/<int:post_id>/<name>")

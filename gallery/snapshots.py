@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gallery import cdn
+from gallery import cdn, purge
 from gallery.rules import Theme, alt_text, check_theme, labels_for, likes_of
 from gallery.selection import select_posts
 from gallery.thumbnails import Thumbnail, original_keys, thumbnails_for
@@ -38,17 +38,24 @@ class SnapshotSettings:
     #: Prefix of hub URLs in snapshots ("" keeps them relative to the hub that serves the JSON).
     public_base_url: str = ""
     cdn: cdn.CdnTarget | None = None
+    #: Asks the CDN to forget withdrawn objects; None when no purge is configured (or no CDN).
+    purger: purge.Purger | None = None
 
 
 def settings_from_config(config: Mapping[str, Any]) -> SnapshotSettings:
     target = None
     if config.get("GALLERY_PUBLISH_URL"):
         bucket = storage_from_url(config["GALLERY_PUBLISH_URL"], endpoint_url=config.get("S3_ENDPOINT_URL"))
-        target = cdn.CdnTarget(storage=bucket, base_url=config.get("GALLERY_CDN_BASE_URL") or "")
+        target = cdn.CdnTarget(
+            storage=bucket,
+            base_url=config.get("GALLERY_CDN_BASE_URL") or "",
+            cache_control=config.get("GALLERY_CACHE_CONTROL") or cdn.DEFAULT_CACHE_CONTROL,
+        )
     return SnapshotSettings(
         storage=storage_from_config(config),
         public_base_url=(config.get("PUBLIC_BASE_URL") or "").rstrip("/"),
         cdn=target,
+        purger=purge.purger_from_config(config) if target is not None else None,
     )
 
 
@@ -160,7 +167,9 @@ def rebuild(session: DbSession, gallery_id: int, settings: SnapshotSettings, *, 
             return False
         SERVED.forget()  # the hub stopped serving it with the commit that unpublished it
         if settings.cdn is not None:
-            cdn.withdraw(settings.cdn, existing.published_keys or [])
+            gone = list(existing.published_keys or [])
+            cdn.withdraw(settings.cdn, gone)
+            purge.request_purge(session, settings.purger, [settings.cdn.media_url(key) for key in gone])
         session.delete(existing)
         session.commit()
         return True
@@ -183,6 +192,10 @@ def rebuild(session: DbSession, gallery_id: int, settings: SnapshotSettings, *, 
         keys = cdn.publish(settings.cdn, slug=gallery.slug, body=built.body, media=media, previous_keys=previous)
         existing.published_keys, existing.cdn_etag = keys, built.etag
         session.commit()
+        dropped = set(previous) - set(keys)
+        if dropped:  # something left the gallery: edges must drop it and the snapshot that still shows it
+            stale = dropped | {cdn.snapshot_key(gallery.slug)}
+            purge.request_purge(session, settings.purger, [settings.cdn.media_url(key) for key in stale])
     return True
 
 

@@ -17,6 +17,7 @@ from celery import shared_task
 from flask import current_app, has_app_context
 from kombu.exceptions import OperationalError
 
+from gallery.purge import retry_pending
 from gallery.snapshots import (
     galleries_of_posts,
     galleries_showing,
@@ -60,6 +61,9 @@ def rebuild_galleries(gallery_ids: list[int]) -> int:
 
 @shared_task(name="gallery.refresh_published", acks_late=True)
 def refresh_published() -> int:
-    """Every minute (beat): rebuild every published gallery; unchanged ones keep their ETag."""
+    """Every minute (beat): rebuild every published gallery (unchanged ones keep their ETag), then send
+    again the CDN purges that failed."""
     settings = settings_from_config(current_app.config)
-    return sum(rebuild(db.session, gallery_id, settings) for gallery_id in galleries_to_refresh(db.session))
+    changed = sum(rebuild(db.session, gallery_id, settings) for gallery_id in galleries_to_refresh(db.session))
+    retry_pending(db.session, settings.purger)
+    return changed

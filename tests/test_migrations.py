@@ -49,3 +49,24 @@ def test_downgrade_then_upgrade(app: Flask) -> None:
     assert "posts" not in names
     upgrade()
     assert "posts" in db.inspect(db.engine).get_table_names()
+
+
+def test_upgrade_recomputes_canonical_addresses_stored_by_the_old_rules(app: Flask) -> None:
+    """Customers canonicalised before Fastmail subdomains and Yahoo keywords counted are found again."""
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="0020-1")
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        for id_, email in ((1, "shop@dave.fastmail.com"), (2, "dave@dave.fastmail.com"), (3, "marie-lego@yahoo.fr")):
+            connection.execute(
+                text(
+                    "INSERT INTO customers (id, email, email_canonical, display_name, created_at)"
+                    " VALUES (:id, :email, :email, '', :now)"
+                ),
+                {"id": id_, "email": email, "now": now},
+            )
+    upgrade()
+    rows = dict(db.session.execute(text("SELECT id, email_canonical FROM customers")).all())
+    # The first account of the mailbox takes the canonical address; the second keeps its old form.
+    assert rows == {1: "dave@fastmail.com", 2: "dave@dave.fastmail.com", 3: "marie@yahoo.fr"}

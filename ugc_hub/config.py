@@ -93,6 +93,14 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "GALLERY_PUBLISH_URL": os.environ.get("GALLERY_PUBLISH_URL") or None,
         "GALLERY_CDN_BASE_URL": os.environ.get("GALLERY_CDN_BASE_URL", ""),
         "GALLERY_BEACON_RATE_LIMIT": os.environ.get("GALLERY_BEACON_RATE_LIMIT", "120 per minute"),
+        # Takedown at the edge (docs/gallery.md): how long edges may keep published objects, and how they are
+        # told to forget withdrawn ones: a CloudFront distribution, or a generic purge URL.
+        "GALLERY_CACHE_CONTROL": os.environ.get("GALLERY_CACHE_CONTROL") or "max-age=60",
+        "GALLERY_CDN_DISTRIBUTION_ID": os.environ.get("GALLERY_CDN_DISTRIBUTION_ID", ""),
+        "CLOUDFRONT_ENDPOINT_URL": os.environ.get("CLOUDFRONT_ENDPOINT_URL") or None,
+        "GALLERY_PURGE_URL": os.environ.get("GALLERY_PURGE_URL", ""),
+        "GALLERY_PURGE_METHOD": os.environ.get("GALLERY_PURGE_METHOD", "POST"),
+        "GALLERY_PURGE_TOKEN": os.environ.get("GALLERY_PURGE_TOKEN") or None,
         # How long each web process may serve its copy of a gallery snapshot before reading it again.
         "GALLERY_SNAPSHOT_CACHE_SECONDS": float(os.environ.get("GALLERY_SNAPSHOT_CACHE_SECONDS", "1")),
         "CELERY": {

@@ -1,7 +1,8 @@
 /* UGC Hub gallery widget: <script src="https://HUB/g/static/gallery.js" async></script>
    <ugc-gallery data-gallery="SLUG"></ugc-gallery>
    No dependencies, no cookies, no third-party requests. Shadow DOM keeps host CSS out and ours in.
-   User text only ever goes through textContent and attributes, never innerHTML. */
+   User text only ever goes through textContent and attributes, never innerHTML, and is never a replace()
+   replacement string, where "$&" or "$'" in a handle would be expanded. */
 (function () {
   "use strict";
   if (!window.customElements || customElements.get("ugc-gallery")) return;
@@ -88,7 +89,7 @@
       this.tiles = [];
       data.items.forEach(function (item, index) {
         var li = el("li", { "data-post-id": String(item.id) });
-        var open = el("button", { type: "button", class: "t", "aria-label": labels.open.replace("{credit}", item.credit) });
+        var open = el("button", { type: "button", class: "t", "aria-label": labels.open.split("{credit}").join(item.credit) });
         open.appendChild(el("img", {
           src: abs(item.image.src), srcset: srcset(item.image.srcset), sizes: "(max-width: 480px) 100vw, 300px",
           width: item.image.width, height: item.image.height, alt: item.alt, loading: "lazy", decoding: "async"

@@ -205,3 +205,54 @@ def test_assignment_needs_enough_jurors(workspace: Any) -> None:
             db.session, contest_id=contest.id, kind="yes_no", jurors_per_entry=2, actor=ADMIN, now=LATER
         )
     assert datetime.now(UTC)  # nothing else was opened
+
+
+def test_a_round_closes_only_with_every_quorum_or_by_an_explicit_logged_force(workspace: Any) -> None:
+    from ugc_hub.models import AuditEvent
+    from ugc_hub.services.contests_jury import QuorumMissing
+
+    contest, entries = _setup(workspace, selection="jury")
+    contests.close_contest(db.session, contest_id=contest.id, actor=ADMIN, now=LATER)
+    a, b = _staff(None, 2)
+    for user in (a, b):
+        contests_jury.add_juror(db.session, contest_id=contest.id, user_id=user, actor=ADMIN)
+    # Both jurors declared a conflict with entry 4 before the round: nobody is left to judge it.
+    for user in (a, b):
+        contests_jury.declare_conflict(
+            db.session, contest_id=contest.id, user_id=user, entry_uid=entries[4].uid, reason="family", now=NOW
+        )
+    jury_round = contests_jury.start_round(
+        db.session, contest_id=contest.id, kind="yes_no", jurors_per_entry=2, actor=ADMIN, now=LATER
+    )
+    # Juror a scores everything; juror b scores only entry 1.
+    for entry in contests_jury.my_entries(db.session, round_id=jury_round.id, user_id=a):
+        contests_jury.submit_score(
+            db.session, round_id=jury_round.id, user_id=a, entry_uid=entry.uid, value={"yes": True}, now=LATER
+        )
+    contests_jury.submit_score(
+        db.session, round_id=jury_round.id, user_id=b, entry_uid=entries[1].uid, value={"yes": True}, now=LATER
+    )
+
+    with pytest.raises(QuorumMissing) as refused:
+        contests_jury.close_round(db.session, round_id=jury_round.id, actor=ADMIN, now=LATER)
+    db.session.rollback()
+    assert jury_round.status == "open"
+    short = {m.uid: m for m in refused.value.missing}
+    assert set(short) == {entries[n].uid for n in (2, 3, 4)}
+    assert (short[entries[2].uid].scored, short[entries[2].uid].needed) == (1, 2)
+    assert (short[entries[4].uid].scored, short[entries[4].uid].needed) == (0, 1)
+    assert short[entries[2].uid].author == "@night2" and short[entries[2].uid].title.startswith("Shot 2 by")
+
+    contests_jury.close_round(db.session, round_id=jury_round.id, actor=ADMIN, now=LATER, force=True)
+    assert jury_round.status == "closed"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contest.round_close_forced"))
+    assert event is not None
+    logged = {m["entry"]: m for m in event.after["missing"]}
+    assert set(logged) == set(short)
+    assert logged[entries[4].uid] == {
+        "entry": entries[4].uid,
+        "author": "@night4",
+        "title": short[entries[4].uid].title,
+        "scored": 0,
+        "needed": 1,
+    }

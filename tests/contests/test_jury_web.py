@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.contests.db_support import ADMIN, BOTH, grant, nightmode, post
 from tests.ideas.helpers import client_as, customer, post_form
-from ugc_hub.models import db
+from ugc_hub.models import Post, db
 from ugc_hub.models.contests import ContestVote, JuryAssignment, JuryRound
 from ugc_hub.services import contests, contests_entries
 
@@ -73,3 +73,45 @@ def test_juror_judges_blind_and_declares_a_conflict(app: Any, auth: Any, workspa
     assert "conflict of interest" in client.get(refused.headers["Location"]).text
     french = client.get(judge_url, headers={"Accept-Language": "fr"})
     assert french.status_code == 200
+
+
+def test_closing_a_round_short_of_scores_asks_the_manager_and_names_the_entries(
+    app: Any, auth: Any, workspace: Any
+) -> None:
+    from ugc_hub.models import AuditEvent
+
+    contest = _contest(workspace, "jury")
+    contests.close_contest(db.session, contest_id=contest.id, actor=ADMIN, now=datetime.now(UTC))
+    me = auth.as_role("moderator")
+    client = auth.client
+    detail = f"/staff/contests/{contest.id}"
+    post_form(client, detail, f"{detail}/jurors", {"user_id": str(me.id)})
+    post_form(client, detail, f"{detail}/rounds", {"kind": "yes_no", "jurors_per_entry": "1"})
+    jury_round = db.session.scalar(select(JuryRound))
+    assert jury_round is not None
+    entries = {e.post_id: e.uid for e in contests_entries.entries(db.session, contest.id)}
+    scored, unscored = sorted(entries.values())
+    judge_url = f"/staff/contests/rounds/{jury_round.id}"
+    post_form(client, judge_url, f"{judge_url}/score/{scored}", {"yes": "1"})
+
+    close_url = f"{judge_url}/close"
+    asked = post_form(client, detail, close_url, {})
+    assert asked.status_code == 302 and asked.headers["Location"].endswith(close_url)
+    db.session.expire_all()
+    assert db.session.get(JuryRound, jury_round.id).status == "open"
+    page = client.get(close_url).text
+    handle = next(f"@{p.author.handle}" for p in db.session.scalars(select(Post)) if entries[p.id] == unscored)
+    assert "Some entries do not have all their scores" in page
+    assert handle in page and f"Entry {handle[-1]} " in page and "0 of 1" in page
+    assert unscored not in page and scored not in page  # entries are named in words, not by id
+    client.post("/locale", data={"csrf_token": auth.csrf(), "locale": "fr", "next": "/inbox/"})
+    french = client.get(close_url).text
+    assert "Certaines participations n’ont pas toutes leurs notes" in french
+    assert "0 sur 1" in french and "Clore le tour quand même" in french and handle in french
+
+    forced = post_form(client, close_url, close_url, {"force": "1"})
+    assert forced.status_code == 302 and forced.headers["Location"].endswith(detail)
+    db.session.expire_all()
+    assert db.session.get(JuryRound, jury_round.id).status == "closed"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contest.round_close_forced"))
+    assert event is not None and [m["entry"] for m in event.after["missing"]] == [unscored]

@@ -17,7 +17,8 @@ from ugc_hub.services.moderation import moderate
 from ugc_hub.services.storage import Storage
 
 HOSTILE_CAPTION = "<script>alert('caption')</script><img src=x onerror=alert('img')> Lumen in the rain #lumen"
-HOSTILE_HANDLE = 'mallory"><b>bold</b>'
+#: Markup, and the ``$`` patterns String.prototype.replace expands ("$&" the match, "$`" and "$'" around it).
+HOSTILE_HANDLE = "mallory\"><b>bold</b>$&$`$'"
 STAFF = audit.Actor(type="user", label="tests")
 
 

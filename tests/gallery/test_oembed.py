@@ -59,3 +59,26 @@ def test_a_cms_embeds_the_gallery_through_oembed(app: Flask, storage: Any, snaps
             micawber.Provider(endpoint).request("https://elsewhere.example/g/lookbook")
         with pytest.raises(micawber.ProviderException):
             micawber.Provider(endpoint, format="xml").request(page_url)
+
+
+@pytest.mark.parametrize(
+    ("query", "width", "height"),
+    [
+        ("maxwidth=50&maxheight=40", 50, 40),
+        ("maxwidth=1&maxheight=1", 1, 1),
+        ("maxwidth=600", 600, 640),
+        ("maxwidth=5000&maxheight=5000", 800, 640),
+        ("maxwidth=0&maxheight=-3", 800, 640),
+        ("maxwidth=wide", 800, 640),
+    ],
+)
+def test_oembed_never_answers_larger_than_maxwidth_and_maxheight(
+    app: Flask, storage: Any, snapshot_settings: Any, ws: int, query: str, width: int, height: int
+) -> None:
+    """oEmbed 1.0 §2.2: the answer's width and height must not exceed the consumer's maxwidth and maxheight."""
+    consented(db.session, storage, workspace_id=ws, n=1)
+    published_gallery(db.session, snapshot_settings, workspace_id=ws)
+    client = app.test_client()
+    data = client.get(f"/g/oembed?url=http://localhost/g/lookbook&{query}").json
+    assert (data["width"], data["height"]) == (width, height)
+    assert f'width="{width}" height="{height}"' in data["html"]

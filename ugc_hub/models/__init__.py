@@ -20,7 +20,7 @@ from ugc_hub.models.contests import (
 )
 from ugc_hub.models.erased import ErasedAuthor
 from ugc_hub.models.friction import FrictionAlert
-from ugc_hub.models.gallery import Gallery, GalleryDailyStat, GalleryItem, GallerySnapshot
+from ugc_hub.models.gallery import Gallery, GalleryCdnPurge, GalleryDailyStat, GalleryItem, GallerySnapshot
 from ugc_hub.models.ideas import (
     Campaign,
     Customer,
@@ -85,6 +85,7 @@ __all__ = [
     "ErasedAuthor",
     "FrictionAlert",
     "Gallery",
+    "GalleryCdnPurge",
     "GalleryDailyStat",
     "GalleryItem",
     "GallerySnapshot",

@@ -71,6 +71,19 @@ class GallerySnapshot(db.Model):  # type: ignore[name-defined]
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class GalleryCdnPurge(db.Model):  # type: ignore[name-defined]
+    """A request to the CDN to forget these URLs, kept until the CDN took it (``gallery.purge``)."""
+
+    __tablename__ = "gallery_cdn_purges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    urls: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
 class GalleryDailyStat(db.Model):  # type: ignore[name-defined]
     """Impressions and clicks of one tile on one day (UTC); no visitor is identified."""
 

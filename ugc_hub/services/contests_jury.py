@@ -289,18 +289,93 @@ def passing(session: DbSession, jury_round: JuryRound) -> list[str]:
     return sorted(uid for uid, _ in kept)
 
 
-def close_round(session: DbSession, *, round_id: int, actor: audit.Actor, now: datetime) -> JuryRound:
+@dataclass(frozen=True)
+class MissingScores:
+    """An entry of an open round without its quorum: every juror still assigned to it has not scored yet
+    (an entry whose jurors all declared conflicts has nobody left and needs one score)."""
+
+    uid: str
+    author: str
+    title: str
+    scored: int
+    needed: int
+
+
+TITLE_LENGTH = 80
+
+
+def _title(post: Post | None, fields: dict[str, str]) -> str:
+    text = " ".join((post.text if post is not None else "").split()) or " ".join(str(v) for v in fields.values())
+    return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1] + "…"
+
+
+def missing_scores(session: DbSession, jury_round: JuryRound) -> list[MissingScores]:
+    """The round's entries still short of their quorum, by author then entry id."""
+    rounds_before = [r for r in rounds(session, jury_round.contest_id) if r.number < jury_round.number]
+    judged = set(_round_entries(session, jury_round.contest_id, rounds_before[-1] if rounds_before else None))
+    counts: dict[str, list[int]] = {uid: [0, 0] for uid in judged}
+    for uid, score in session.execute(
+        select(ContestEntry.uid, JuryAssignment.score)
+        .join(ContestEntry, ContestEntry.id == JuryAssignment.entry_id)
+        .where(JuryAssignment.round_id == jury_round.id)
+    ):
+        count = counts.setdefault(uid, [0, 0])
+        count[0] += score is not None
+        count[1] += 1
+    short = {uid: (scored, max(assigned, 1)) for uid, (scored, assigned) in counts.items() if scored < max(assigned, 1)}
+    if not short:
+        return []
+    rows = session.execute(
+        select(ContestEntry, Post)
+        .outerjoin(Post, Post.id == ContestEntry.post_id)
+        .where(ContestEntry.contest_id == jury_round.contest_id, ContestEntry.uid.in_(short))
+    ).all()
+    missing = [
+        MissingScores(
+            uid=entry.uid,
+            author=f"@{post.author.handle}" if post is not None and post.author is not None else "",
+            title=_title(post, dict(entry.fields)),
+            scored=short[entry.uid][0],
+            needed=short[entry.uid][1],
+        )
+        for entry, post in rows
+    ]
+    return sorted(missing, key=lambda m: (m.author.lower(), m.uid))
+
+
+class QuorumMissing(ContestError):
+    """Closing would judge entries on fewer scores than their quorum; the manager may force it."""
+
+    def __init__(self, missing: list[MissingScores]) -> None:
+        super().__init__(_l("%(n)s entries do not have all their scores yet.", n=len(missing)))
+        self.missing = missing
+
+
+def close_round(
+    session: DbSession, *, round_id: int, actor: audit.Actor, now: datetime, force: bool = False
+) -> JuryRound:
+    """Close a round once every entry has its quorum of scores; ``force`` closes it anyway, and the audit
+    log then names every entry that was short and by how much."""
     jury_round = session.get(JuryRound, round_id)
     if jury_round is None or jury_round.status != "open":
         raise ContestError(_l("this round is not open"))
+    missing = missing_scores(session, jury_round)
+    if missing and not force:
+        raise QuorumMissing(missing)
     jury_round.status, jury_round.closed_at = "closed", now
+    after: dict[str, Any] = {"round": jury_round.number}
+    if missing:
+        after["missing"] = [
+            {"entry": m.uid, "author": m.author, "title": m.title, "scored": m.scored, "needed": m.needed}
+            for m in missing
+        ]
     audit.record(
         session,
         actor=actor,
-        action="contest.round_close",
+        action="contest.round_close_forced" if missing else "contest.round_close",
         object_type="contest",
         object_id=jury_round.contest_id,
-        after={"round": jury_round.number},
+        after=after,
     )
     session.commit()
     return jury_round

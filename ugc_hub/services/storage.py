@@ -21,7 +21,9 @@ def _clean_key(key: str) -> str:
 
 
 class Storage(Protocol):
-    def put(self, key: str, data: bytes, content_type: str | None = None) -> None: ...
+    def put(self, key: str, data: bytes, content_type: str | None = None, *, cache_control: str | None = None) -> None:
+        """Store ``data``; ``cache_control`` is sent with the object where the backend serves it over HTTP."""
+
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
@@ -35,7 +37,7 @@ class LocalStorage:
     def _path(self, key: str) -> Path:
         return self.root / _clean_key(key)
 
-    def put(self, key: str, data: bytes, content_type: str | None = None) -> None:
+    def put(self, key: str, data: bytes, content_type: str | None = None, *, cache_control: str | None = None) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
@@ -70,9 +72,10 @@ class S3Storage:
         key = _clean_key(key)
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def put(self, key: str, data: bytes, content_type: str | None = None) -> None:
+    def put(self, key: str, data: bytes, content_type: str | None = None, *, cache_control: str | None = None) -> None:
         content_type = content_type or mimetypes.guess_type(key)[0] or "application/octet-stream"
-        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type)
+        extra = {"CacheControl": cache_control} if cache_control else {}
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type, **extra)
 
     def get(self, key: str) -> bytes:
         try:

@@ -447,14 +447,35 @@ def _round(round_id: int) -> JuryRound:
 @bp.post("/rounds/<int:round_id>/close")
 @role_required("moderator")
 def close_round(round_id: int) -> Response:
+    """Close a round; when entries lack their quorum, the manager confirms on a page that lists them."""
     found = _round(round_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        contests_jury.close_round(db.session, round_id=round_id, actor=current_actor(), now=utcnow())
+        contests_jury.close_round(
+            db.session, round_id=round_id, actor=current_actor(), now=utcnow(), force=request.form.get("force") == "1"
+        )
+        flash(_("Round closed."), "ok")
+    except contests_jury.QuorumMissing:
+        db.session.rollback()
+        return redirect(url_for("contests_staff.confirm_close_round", round_id=round_id))
     except ContestError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
     return redirect(url_for("contests_staff.detail", contest_id=found.contest_id))
+
+
+@bp.get("/rounds/<int:round_id>/close")
+@role_required("moderator")
+def confirm_close_round(round_id: int) -> str | Response:
+    """The entries still short of their quorum, by author and caption, and the button to close anyway."""
+    found = _round(round_id)
+    missing = contests_jury.missing_scores(db.session, found) if found.status == "open" else []
+    if not missing:
+        return redirect(url_for("contests_staff.detail", contest_id=found.contest_id))
+    return render_template(
+        "contests/close_round.html", round=found, contest=_found(found.contest_id), missing=missing, form=EmptyForm()
+    )
 
 
 @bp.get("/rounds/<int:round_id>")
