@@ -5,16 +5,31 @@ the service, or use time-machine's ``time_machine`` fixture). A test that forget
 was written and fails later; running the suite with the clock a year ahead makes it fail today instead.
 ``scripts/test`` runs the ``clock`` subset this way after the normal run.
 
-Only this process's clock moves: servers the tests start in other processes (PostgreSQL, Redis, the
-browser tests' hub) keep the real time, so tests that spawn a hub are not in the ``clock`` subset.
+The ``clock`` subset is every test that runs the hub's code in this process. Left out, each for a reason:
+- tests that start the hub in another process (browser tests, ``serve``, the worker, ``demo``, the
+  schemathesis run): only this process's clock moves, so they would not test the moved clock;
+- ``slow`` tests and the sentiment model tests: ``sentiment/`` reads no clock, and loading the real
+  model twice would cost CI minutes for nothing.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
+
+OUT_OF_PROCESS = {
+    "tests/test_serve.py",
+    "tests/test_worker.py",
+    "tests/test_collect_worker.py",
+    "tests/test_demo_command.py",
+    "tests/test_servers_smoke.py",
+    "tests/test_api_schemathesis.py",
+}
+MODEL_ONLY = ("tests/sentiment/", "tests/test_friction_aspects.py")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,3 +53,17 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str | None:
     days = config.getoption("--clock-ahead")
     return f"clock moved {days} days ahead: now is {datetime.now(UTC):%Y-%m-%d %H:%M} UTC" if days else None
+
+
+def in_clock_subset(item: pytest.Item) -> bool:
+    """Whether *item* runs the hub's clock-reading code in this process (see the module docstring)."""
+    if item.get_closest_marker("browser") or item.get_closest_marker("slow"):
+        return False
+    path = item.path.resolve().relative_to(ROOT).as_posix()
+    return path not in OUT_OF_PROCESS and not path.startswith(MODEL_ONLY)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if in_clock_subset(item):
+            item.add_marker(pytest.mark.clock)
