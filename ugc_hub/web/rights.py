@@ -81,6 +81,12 @@ class ProofForm(FlaskForm):
     note = TextAreaField("note", validators=[Optional(), Length(max=2000)])
 
 
+PROOF_MESSAGES = {
+    "proof_type": _l("This file cannot be kept as proof: upload a JPEG, PNG, GIF or WebP picture, or a PDF."),
+    "proof_size": _l("The proof must be a file of at most 20 MB."),
+}
+
+
 class ThankForm(FlaskForm):
     channel = SelectField(
         "channel",
@@ -157,6 +163,10 @@ def overview() -> str:
 @bp.get("/posts/<int:post_id>")
 @role_required("viewer")
 def post_rights(post_id: int) -> str:
+    return _post_page(post_id, ProofForm())
+
+
+def _post_page(post_id: int, proof_form: ProofForm) -> str:
     post = _post_or_404(post_id)
     state = db.session.get(PostRights, post_id)
     requests = db.session.scalars(
@@ -202,7 +212,7 @@ def post_rights(post_id: int) -> str:
         posted_form=PostedForm(),
         decide_form=DecideForm(),
         revoke_form=RevokeForm(),
-        proof_form=ProofForm(),
+        proof_form=proof_form,
         thank_form=ThankForm(),
         button=EmptyForm(),
         withdraw_link=withdraw_link(post_id, state.request_id or 0) if state and state.state == "granted" else None,
@@ -334,7 +344,7 @@ def revoke(post_id: int) -> Response:
 
 @bp.post("/posts/<int:post_id>/proof")
 @role_required("moderator")
-def proof(post_id: int) -> Response:
+def proof(post_id: int) -> Response | tuple[str, int]:
     form = ProofForm()
     if not form.validate_on_submit():
         flash(_("Choose the file to upload."), "error")
@@ -351,6 +361,10 @@ def proof(post_id: int) -> Response:
             actor=current_actor(),
             now=utcnow(),
         )
+    except rights_upkeep.ProofRefused as exc:
+        db.session.rollback()
+        flash(str(PROOF_MESSAGES.get(exc.code, exc)), "error")
+        return _post_page(post_id, form), 400  # the note the moderator typed stays in the form
     except ValueError as exc:
         db.session.rollback()
         flash(str(exc), "error")
