@@ -21,17 +21,21 @@ class PublicationFacts:
     rights_state: str | None
     licence_start: datetime | None
     licence_end: datetime | None
+    #: Whether the post's current author is the account that granted (a grant belongs to an account).
+    granted_by_author: bool
 
 
 def may_show(facts: PublicationFacts, now: datetime) -> bool:
     """Approved by a moderator, credited to a known author, and inside a granted, unrevoked licence window.
 
-    A post without an author cannot carry its "@author" credit, so it is never shown.
+    A post without an author cannot carry its "@author" credit, so it is never shown; nor is a post
+    re-collected under another account than the one that granted, since that account never agreed.
     """
     return (
         facts.moderation_status == "approved"
         and facts.has_author
         and facts.rights_state == GRANTED
+        and facts.granted_by_author
         and facts.licence_start is not None
         and facts.licence_start <= now
         and (facts.licence_end is None or now < facts.licence_end)

@@ -27,6 +27,7 @@ from collectors.registry import UnknownCollector
 from ugc_hub.models import AccountLease, CollectorRun, Source
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.models.secret_json import unreadable_secrets
+from ugc_hub.services import publication
 from ugc_hub.services.ingest import ingest_batch
 
 LEASE_SECONDS = 900
@@ -374,6 +375,7 @@ class _Run:
         except BaseException:
             session.rollback()
             raise
+        publication.announce_change(stored.author_changed)
         self.pages += 1
 
     def finish(

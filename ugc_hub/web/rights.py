@@ -51,6 +51,7 @@ STATE_LABELS = {
     "declined": _l("declined"),
     "expired": _l("expired"),
     "revoked": _l("revoked"),
+    "author_changed": _l("needs review: author changed"),
 }
 
 
@@ -146,12 +147,16 @@ def overview() -> str:
     open_requests = db.session.scalars(
         select(RightsRequest).where(RightsRequest.closed_at.is_(None)).order_by(RightsRequest.expires_at).limit(200)
     ).all()
+    author_changed = db.session.scalars(
+        select(PostRights).where(PostRights.state == "author_changed").order_by(PostRights.updated_at).limit(200)
+    ).all()
     days = int(current_app.config.get("RIGHTS_EXPIRY_NOTICE_DAYS", 30))
     expiring = rights_upkeep.expiring_grants(db.session, now=now, within=timedelta(days=days))
     return render_template(
         "rights/overview.html",
         waiting=waiting,
         to_decide=to_decide,
+        author_changed=author_changed,
         open_requests=open_requests,
         expiring=expiring,
         days=days,
