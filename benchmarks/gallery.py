@@ -67,8 +67,16 @@ def seed(instance: Path) -> tuple[str, bytes]:
         del result
         posts = db.session.scalars(select(Post).order_by(Post.posted_at.desc())).all()
         ids = [p.id for p in posts if p.media and p.author_id][:12]
+        authors = {p.id: p.author_id for p in posts}
         for post_id in ids:
-            db.session.add(PostRights(post_id=post_id, state="granted", licence_start=utcnow() - timedelta(days=1)))
+            db.session.add(
+                PostRights(
+                    post_id=post_id,
+                    state="granted",
+                    licence_start=utcnow() - timedelta(days=1),
+                    granted_author_id=authors[post_id],
+                )
+            )
         db.session.commit()
         moderate(db.session, post_ids=ids, status="approved", actor=CLI)
         settings = settings_from_config(app.config)

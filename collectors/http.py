@@ -1,7 +1,8 @@
 """Plain ``requests`` calls for the collectors that fetch HTTP themselves (feeds, review stores).
 
 Every call has a timeout, and every failure becomes a collector error: a network error is never
-mistaken for "nothing new".
+mistaken for "nothing new". Sessions come from ``ugc_hub.netguard.guarded_session``, so a source's
+URL never reaches the hub's own network.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import requests
 
 from collectors.errors import ConfigurationError, RateLimited, TransientError
+from ugc_hub.netguard import AddressRefused, FetchError
 
 DEFAULT_RETRY_AFTER = 300.0
 
@@ -46,9 +48,17 @@ def send(
     params: Mapping[str, Any] | None = None,
     data: bytes | str | None = None,
 ) -> requests.Response:
-    """Send one request; return the response for 2xx/304, raise a collector error otherwise."""
+    """Send one request; return the response for 2xx/304, raise a collector error otherwise.
+
+    A ``guarded_session`` refuses private addresses before connecting: that is a setting to change,
+    not a failure to retry.
+    """
     try:
         response = session.request(method, url, headers=dict(headers or {}), params=params, data=data, timeout=timeout)
+    except AddressRefused as exc:
+        raise ConfigurationError(f"{what}: {exc} ({url}); the hub only fetches from public addresses") from exc
+    except FetchError as exc:
+        raise TransientError(f"{what}: {exc}") from exc
     except requests.Timeout as exc:
         raise TransientError(f"{what}: no answer within {timeout:g} s ({url})") from exc
     except requests.RequestException as exc:

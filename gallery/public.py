@@ -22,6 +22,7 @@ from ugc_hub.models import db
 from ugc_hub.models.base import utcnow
 from ugc_hub.services.publication import is_shown
 from ugc_hub.services.storage import storage_from_config
+from ugc_hub.web.stored_files import stored_file
 
 bp = Blueprint(
     "gallery_public", __name__, static_folder="static", static_url_path="/static", template_folder="templates"
@@ -153,8 +154,7 @@ def media(post_id: int, name: str) -> Response:
         data = storage_from_config(current_app.config).get(f"gallery/{post_id}/{name}")
     except KeyError:
         abort(404)
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "public, max-age=60"
+    response = stored_file(data, cache_control="public, max-age=60", name="thumbnail")
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 

@@ -26,20 +26,25 @@ facts = st.builds(
     rights_state=st.sampled_from([None, *RIGHTS_STATES]),
     licence_start=instants,
     licence_end=instants,
+    granted_by_author=st.booleans(),
     removed_on_platform=st.booleans(),
 )
 
 
 def test_the_rule_shows_only_an_approved_credited_post_inside_its_granted_window() -> None:
-    shown = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None)
+    shown = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, True)
     assert may_show(shown, NOW)
-    assert not may_show(PublicationFacts("new", True, "granted", NOW - timedelta(days=1), None), NOW)
-    assert not may_show(PublicationFacts("approved", False, "granted", NOW - timedelta(days=1), None), NOW)
-    assert not may_show(PublicationFacts("approved", True, "revoked", NOW - timedelta(days=1), None), NOW)
-    assert not may_show(PublicationFacts("approved", True, "granted", NOW + timedelta(seconds=1), None), NOW)
-    assert not may_show(PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), NOW), NOW)
-    assert not may_show(PublicationFacts("approved", True, None, None, None), NOW)
-    assert not may_show(PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, True), NOW)
+    assert not may_show(PublicationFacts("new", True, "granted", NOW - timedelta(days=1), None, True), NOW)
+    assert not may_show(PublicationFacts("approved", False, "granted", NOW - timedelta(days=1), None, True), NOW)
+    assert not may_show(PublicationFacts("approved", True, "revoked", NOW - timedelta(days=1), None, True), NOW)
+    assert not may_show(PublicationFacts("approved", True, "granted", NOW + timedelta(seconds=1), None, True), NOW)
+    assert not may_show(PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), NOW, True), NOW)
+    assert not may_show(PublicationFacts("approved", True, None, None, None, True), NOW)
+    # Re-collected under another account than the one that granted.
+    assert not may_show(PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, False), NOW)
+    assert not may_show(PublicationFacts("approved", True, "author_changed", NOW - timedelta(days=1), None, True), NOW)
+    # Removed on its platform.
+    assert not may_show(PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, True, True), NOW)
 
 
 def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
@@ -49,11 +54,12 @@ def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
 
     # Random facts rarely line up every other condition, so each single refusal is also tried on a post
     # that would otherwise be shown.
-    shown = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None)
+    shown = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, True)
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.lists(facts, min_size=len(post_ids), max_size=len(post_ids)))
     @example([replace(shown, removed_on_platform=n % 2 == 0) for n in range(len(post_ids))])
+    @example([replace(shown, granted_by_author=n % 2 == 0) for n in range(len(post_ids))])
     def agree(all_facts: list[PublicationFacts]) -> None:
         db.session.execute(delete(PostRights))
         for post_id, f in zip(post_ids, all_facts, strict=True):
@@ -63,9 +69,15 @@ def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
             post.author_id = authors[post_id] if f.has_author else None
             post.removed_on_platform_at = NOW - timedelta(hours=1) if f.removed_on_platform else None
             if f.rights_state is not None:
+                # Not granted by this post's author: another account of the batch granted it.
+                other = authors[post_ids[(post_ids.index(post_id) + 1) % len(post_ids)]]
                 db.session.add(
                     PostRights(
-                        post_id=post_id, state=f.rights_state, licence_start=f.licence_start, licence_end=f.licence_end
+                        post_id=post_id,
+                        state=f.rights_state,
+                        licence_start=f.licence_start,
+                        licence_end=f.licence_end,
+                        granted_author_id=authors[post_id] if f.granted_by_author else other,
                     )
                 )
         db.session.commit()
@@ -81,7 +93,11 @@ def test_public_records_carry_the_author_credit(workspace: Any) -> None:
     ingest_posts(db.session, [make_post(1)], workspace_id=workspace.id)
     post = db.session.query(Post).one()
     post.moderation_status = "approved"
-    db.session.add(PostRights(post_id=post.id, state="granted", licence_start=NOW - timedelta(days=1)))
+    db.session.add(
+        PostRights(
+            post_id=post.id, state="granted", licence_start=NOW - timedelta(days=1), granted_author_id=post.author_id
+        )
+    )
     db.session.commit()
     [shown] = publication.public_posts(db.session, NOW)
     assert shown.credit == "@user1"

@@ -289,6 +289,7 @@ def collect(source: str, max_pages: int | None, queue: bool) -> None:
             max_pages=max_pages,
             lease_seconds=current_app.config.get("COLLECTOR_LEASE_SECONDS", LEASE_SECONDS),
             trigger="cli",
+            allow_private_addresses=bool(current_app.config.get("ALLOW_PRIVATE_ADDRESSES", False)),
         )
     except RetryLater as exc:
         result = exc.result

@@ -39,6 +39,7 @@ def collect_source_task(
             lease_seconds=current_app.config.get("COLLECTOR_LEASE_SECONDS", LEASE_SECONDS),
             only_if_due=only_if_due,
             trigger=trigger,
+            allow_private_addresses=bool(current_app.config.get("ALLOW_PRIVATE_ADDRESSES", False)),
         )
     except RetryLater as exc:
         if exc.retry_after is not None and exc.retry_after > MAX_COUNTDOWN_SECONDS:

@@ -153,6 +153,8 @@ def build_config(instance_path: Path) -> dict[str, Any]:
         "MEDIA_DOWNLOAD": env_bool("MEDIA_DOWNLOAD", False),
         # Media downloads refuse private, loopback and link-local addresses; only tests serving 127.0.0.1 turn this on.
         "MEDIA_ALLOW_PRIVATE_ADDRESSES": env_bool("MEDIA_ALLOW_PRIVATE_ADDRESSES", False),
+        # The same guard for every other URL the hub fetches (feeds, review APIs, webhooks); tests only.
+        "ALLOW_PRIVATE_ADDRESSES": env_bool("ALLOW_PRIVATE_ADDRESSES", False),
         # Rights requests sent through a platform API, per platform account and rolling hour (docs/rights.md).
         "RIGHTS_SENDS_PER_ACCOUNT_HOUR": int(os.environ.get("RIGHTS_SENDS_PER_ACCOUNT_HOUR", "20")),
         # Lifetime of the signed approve link in a direct message, and of an author's withdrawal link.

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ugc_hub.models import Workspace, db
 from ugc_hub.models.base import utcnow
+from ugc_hub.netguard import allowing_private_addresses
 from ugc_hub.services import aspects
 from ugc_hub.services.friction_alerts import check_and_deliver, policy_for
 
@@ -25,7 +26,10 @@ def check_friction_alerts() -> dict[str, Any]:
             default_rate=float(current_app.config["INSIGHTS_ALERT_GROWTH"]),
             minimum=int(current_app.config["INSIGHTS_ALERT_MIN_POSTS"]),
         )
-        results[workspace.slug] = check_and_deliver(db.session, workspace_id=workspace.id, today=today, policy=policy)
+        with allowing_private_addresses(bool(current_app.config.get("ALLOW_PRIVATE_ADDRESSES", False))):
+            results[workspace.slug] = check_and_deliver(
+                db.session, workspace_id=workspace.id, today=today, policy=policy
+            )
     return results
 
 

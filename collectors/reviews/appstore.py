@@ -21,6 +21,7 @@ from collectors.incremental import as_float, floor_for, load_seen, prune_seen
 from collectors.registry import register
 from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import NormalizedAuthor, NormalizedPost
+from ugc_hub.netguard import guarded_session
 
 APPLE = "https://itunes.apple.com"
 PAGE_SIZE = 50
@@ -91,7 +92,6 @@ class AppStoreReviewsCollector(Collector):
         return "app_store:public-feed"
 
     def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
-        import requests
 
         from collectors.http import send
 
@@ -107,7 +107,7 @@ class AppStoreReviewsCollector(Collector):
         }
         run: Mapping[str, Any] | None = as_mapping(cursor.get("run")) or None  # {} means no run either
         start = countries.index(run["country"]) if run and run.get("country") in countries else 0
-        with requests.Session() as session:
+        with guarded_session() as session:
             for position in range(start, len(countries)):
                 country = countries[position]
                 resuming = run is not None and position == start and run.get("country") == country

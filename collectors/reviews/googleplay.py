@@ -26,6 +26,7 @@ from collectors.incremental import as_float, floor_for, load_seen, lookback_floo
 from collectors.registry import register
 from collectors.shapes import as_mapping, as_text
 from ugc_hub.domain.posts import NormalizedAuthor, NormalizedPost
+from ugc_hub.netguard import guarded_session
 
 PLAY = "https://play.google.com"
 
@@ -126,7 +127,6 @@ class GooglePlayReviewsCollector(Collector):
         return "google_play:public"
 
     def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
-        import requests
 
         from collectors.http import send
 
@@ -150,7 +150,7 @@ class GooglePlayReviewsCollector(Collector):
                 else lookback_floor(utc_now(), values["lookback_days"])
             )
         url = lib.Formats.Reviews.build(lang=values["lang"], country=values["country"])
-        with requests.Session() as session:
+        with guarded_session() as session:
             while True:
                 body = lib.Formats.Reviews.build_body(
                     app_id, lib.Sort.NEWEST.value, values["page_size"], "null", "null", token

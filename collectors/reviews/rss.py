@@ -23,6 +23,7 @@ from collectors.incremental import load_seen, prune_seen
 from collectors.registry import register
 from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
+from ugc_hub.netguard import guarded_session
 
 DEFAULT_USER_AGENT = "ugc-hub-feed-reader/0.1 (+https://github.com/ugc-hub)"
 ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -122,7 +123,6 @@ class RssFeedCollector(Collector):
 
     def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
         import feedparser
-        import requests
 
         from collectors.http import send
 
@@ -133,7 +133,7 @@ class RssFeedCollector(Collector):
             headers["If-None-Match"] = cursor["etag"]
         if isinstance(cursor.get("modified"), str):
             headers["If-Modified-Since"] = cursor["modified"]
-        with requests.Session() as session:
+        with guarded_session() as session:
             response = send(session, "GET", values["url"], timeout=values["timeout"], what="feed", headers=headers)
         if response.status_code == 304:
             yield Page(

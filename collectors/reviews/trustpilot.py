@@ -23,6 +23,7 @@ from collectors.incremental import as_float, floor_for, load_seen, prune_seen
 from collectors.registry import register
 from collectors.shapes import as_list, as_mapping, as_text
 from ugc_hub.domain.posts import NormalizedAuthor, NormalizedPost
+from ugc_hub.netguard import guarded_session
 
 TRUSTPILOT_API = "https://api.trustpilot.com/v1"
 MAX_PER_PAGE = 100
@@ -83,8 +84,6 @@ class TrustpilotReviewsCollector(Collector):
     def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
         import json
 
-        import requests
-
         from collectors.http import send
 
         values = self.resolve(settings)
@@ -97,7 +96,7 @@ class TrustpilotReviewsCollector(Collector):
         newest = as_float(run.get("newest")) if run else None
         url = f"{values['base_url'].rstrip('/')}/business-units/{values['business_unit_id']}/reviews"
         headers = {"apikey": values["api_key"], "Accept": "application/json"}
-        with requests.Session() as session:
+        with guarded_session() as session:
             for _ in range(values["max_pages"]):
                 params = {"orderBy": "createdat.desc", "perPage": values["per_page"], "page": page}
                 response = send(session, "GET", url, timeout=values["timeout"], what="Trustpilot reviews",

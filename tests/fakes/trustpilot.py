@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.fakes.server import Fault, JsonServer, RecordedRequest, Response
+from ugc_hub.netguard import allowing_private_addresses
 
 
 def review(n: int, *, at: float, stars: int = 4, text: str | None = None) -> dict[str, Any]:
@@ -47,9 +48,13 @@ class FakeTrustpilot:
 
     def __enter__(self) -> FakeTrustpilot:
         self._http.start()
+        # The fake listens on 127.0.0.1, which the hub's address guard refuses outside tests.
+        self._loopback = allowing_private_addresses()
+        self._loopback.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._loopback.__exit__(None, None, None)
         self._http.stop()
 
     @property

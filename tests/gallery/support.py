@@ -75,7 +75,17 @@ def grant(session: DbSession, post_id: int, *, days_left: int | None = None) -> 
     """A grant as the rights workflow records it: licence started yesterday."""
     now = utcnow()
     end = now + timedelta(days=days_left) if days_left is not None else None
-    session.add(PostRights(post_id=post_id, state="granted", licence_start=now - timedelta(days=1), licence_end=end))
+    post = session.get(Post, post_id)
+    assert post is not None
+    session.add(
+        PostRights(
+            post_id=post_id,
+            state="granted",
+            licence_start=now - timedelta(days=1),
+            licence_end=end,
+            granted_author_id=post.author_id,
+        )
+    )
     session.commit()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from tests.test_ingest import make_post
 from ugc_hub.models import FrictionAlert, PostSentiment, db
 from ugc_hub.models.base import utcnow
+from ugc_hub.netguard import allowing_private_addresses
 from ugc_hub.services.audit import CLI
 from ugc_hub.services.friction_alerts import SIGNATURE_HEADER, update_alert_settings
 from ugc_hub.services.ingest import ingest_posts
@@ -50,7 +51,8 @@ class Receiver:
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     server = Receiver()
-    yield server
+    with allowing_private_addresses():  # the receiver is on 127.0.0.1, which the hub refuses outside tests
+        yield server
     server.server.shutdown()
     server.server.server_close()
 

@@ -21,6 +21,8 @@ class PublicationFacts:
     rights_state: str | None
     licence_start: datetime | None
     licence_end: datetime | None
+    #: Whether the post's current author is the account that granted (a grant belongs to an account).
+    granted_by_author: bool
     #: Deleted or removed on its platform (found by the scheduled check); defaulted so the other
     #: conditions' call sites need not name it.
     removed_on_platform: bool = False
@@ -30,13 +32,15 @@ def may_show(facts: PublicationFacts, now: datetime) -> bool:
     """Approved by a moderator, credited to a known author, inside a granted, unrevoked licence window,
     and still up on its platform.
 
-    A post without an author cannot carry its "@author" credit, so it is never shown. A post its author
-    deleted (or the platform removed) is gone for good, whatever the grant says.
+    A post without an author cannot carry its "@author" credit, so it is never shown; nor is a post
+    re-collected under another account than the one that granted, since that account never agreed. A
+    post its author deleted (or the platform removed) is gone for good, whatever the grant says.
     """
     return (
         facts.moderation_status == "approved"
         and facts.has_author
         and facts.rights_state == GRANTED
+        and facts.granted_by_author
         and facts.licence_start is not None
         and facts.licence_start <= now
         and (facts.licence_end is None or now < facts.licence_end)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ugc_hub.models.base import UTCDateTime, db, utcnow
 
-RIGHTS_STATES = ("requested", "author_replied", "granted", "declined", "expired", "revoked")
+#: ``author_changed``: the post was re-collected under another author account than the one that granted.
+RIGHTS_STATES = ("requested", "author_replied", "granted", "declined", "expired", "revoked", "author_changed")
 #: How a request reached the author (or how permission was proven).
 REQUEST_CHANNELS = ("api_reply", "manual_comment", "direct_message", "terms_page", "manual_proof")
 TEMPLATE_PURPOSES = ("request", "reminder", "thanks")
@@ -36,6 +37,9 @@ class PostRights(db.Model):  # type: ignore[name-defined]
     granted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: The request behind the current state.
     request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The author account that granted; a grant is shown only while the post is still theirs. No foreign
+    #: key: the ledger, not this row, is the record, and erasing an author deletes their posts anyway.
+    granted_author_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class RightsPolicy(db.Model):  # type: ignore[name-defined]

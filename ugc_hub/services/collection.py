@@ -27,6 +27,8 @@ from collectors.registry import UnknownCollector
 from ugc_hub.models import AccountLease, CollectorRun, Source
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.models.secret_json import unreadable_secrets
+from ugc_hub.netguard import allowing_private_addresses
+from ugc_hub.services import publication
 from ugc_hub.services.ingest import ingest_batch
 
 LEASE_SECONDS = 900
@@ -204,8 +206,13 @@ def collect_source(
     lease_seconds: float = LEASE_SECONDS,
     only_if_due: bool = False,
     trigger: str = "manual",
+    allow_private_addresses: bool = False,
 ) -> RunResult:
-    """Run one source from its stored cursor; raise ``RetryLater`` on a rate limit or transient error."""
+    """Run one source from its stored cursor; raise ``RetryLater`` on a rate limit or transient error.
+
+    ``allow_private_addresses`` lets the plugin's HTTP reach private addresses (config
+    ``ALLOW_PRIVATE_ADDRESSES``, for tests whose fakes listen on 127.0.0.1).
+    """
     source = session.get(Source, source_id)
     if source is None:
         raise LookupError(f"no source {source_id}")
@@ -241,14 +248,15 @@ def collect_source(
         if type(plugin).account_usage is not Collector.account_usage:
             settings[SHARED_USAGE_SETTING] = shared_usage(session, source, plugin, registry=registry)
         pages = plugin.fetch(settings, source.cursor)
-        try:
-            for page in pages:
-                run.store(plugin, page)
-                if max_pages is not None and run.pages >= max_pages:
-                    stopped_early = True
-                    break
-        finally:
-            _close(pages)
+        with allowing_private_addresses(allow_private_addresses):
+            try:
+                for page in pages:
+                    run.store(plugin, page)
+                    if max_pages is not None and run.pages >= max_pages:
+                        stopped_early = True
+                        break
+            finally:
+                _close(pages)
     except LeaseLost:
         return run.finish("interrupted", error="another run took over this source's lease", source_update=False)
     except RateLimited as exc:
@@ -374,6 +382,7 @@ class _Run:
         except BaseException:
             session.rollback()
             raise
+        publication.announce_change(stored.author_changed)
         self.pages += 1
 
     def finish(

@@ -17,6 +17,7 @@ import requests
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ugc_hub import netguard
 from ugc_hub.models import FrictionAlert, Workspace
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.services import audit
@@ -31,6 +32,10 @@ MAX_ERROR = 500
 
 class AlertSettingsError(ValueError):
     pass
+
+
+class WebhookRefused(AlertSettingsError):
+    """The webhook points at a private, loopback or link-local address (e.g. a cloud metadata service)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,10 @@ def update_alert_settings(
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise AlertSettingsError("the webhook address must be an http:// or https:// URL")
+        try:
+            netguard.check_url(url, allow_private=netguard.private_addresses_allowed())
+        except netguard.AddressRefused as exc:
+            raise WebhookRefused(f"the webhook address is not a public one: {exc}") from exc
     before = {"growth": workspace.alert_growth, "webhook_url": workspace.alert_webhook_url}
     workspace.alert_growth = growth
     workspace.alert_webhook_url = url
@@ -159,7 +168,9 @@ Poster = Callable[[str, bytes, Mapping[str, str]], int]
 
 
 def post_with_requests(url: str, body: bytes, headers: Mapping[str, str]) -> int:
-    response = requests.post(url, data=body, headers=dict(headers), timeout=10, allow_redirects=False)
+    """POST through the address guard: the URL was checked when saved, but DNS may answer otherwise now."""
+    with netguard.guarded_session() as session:
+        response = session.post(url, data=body, headers=dict(headers), timeout=10, allow_redirects=False)
     return response.status_code
 
 
@@ -204,6 +215,8 @@ def deliver_alert(session: DbSession, *, alert_id: int, post: Poster = post_with
         error = None if 200 <= status < 300 else f"HTTP {status}"
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR]
+    except netguard.FetchError as exc:
+        error = str(exc)[:MAX_ERROR]
     if error is None:
         alert.delivered_at = utcnow()
         alert.last_error = None

@@ -13,6 +13,7 @@ from typing import Any
 
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
 from ugc_hub.models.base import DbSession
+from ugc_hub.services import publication
 from ugc_hub.services.ingest import DEFAULT_BATCH_SIZE, IngestResult, ingest_batch
 
 METRIC_FIELDS = ("likes", "comments", "shares", "views")
@@ -247,6 +248,7 @@ def import_file(
             return
         result: IngestResult = ingest_batch(session, [post for _, post in pending], workspace_id=workspace_id)
         session.commit()
+        publication.announce_change(result.author_changed)
         report.new += result.new
         report.updated += result.updated
         report.post_ids.extend(result.post_ids)

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from ugc_hub.domain.posts import MediaItem, NormalizedPost, extract_hashtags, identity_hash
 from ugc_hub.models import Author, ErasedAuthor, Post, PostHashtag
 from ugc_hub.models.base import DbSession, utcnow
-from ugc_hub.services import ingest_sql
+from ugc_hub.services import ingest_sql, publication, rights_authorship
 from ugc_hub.services.validation import checked
 
 DEFAULT_BATCH_SIZE = 1000
@@ -38,6 +38,8 @@ class IngestResult:
     rejected: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     post_ids: list[int] = field(default_factory=list)
+    #: Granted posts now credited to another account; announce them once the batch is committed.
+    author_changed: list[int] = field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
         self.new += other.new
@@ -45,6 +47,7 @@ class IngestResult:
         self.rejected += other.rejected
         self.rejections.extend(other.rejections)
         self.post_ids.extend(other.post_ids)
+        self.author_changed.extend(other.author_changed)
 
 
 def _insert(session: DbSession) -> Callable[..., Any]:
@@ -224,6 +227,9 @@ def ingest_batch(
         for tag in extract_hashtags(f"{post.title or ''} {post.text}")
     }
     ingest_sql.insert_hashtags(session, list(pairs))
+    if existing:
+        refreshed = [ids[key] for key in existing]
+        result.author_changed.extend(rights_authorship.suspend_changed_authors(session, refreshed, now=now))
 
     result.new += len(keys) - len(existing)
     result.updated += len(existing)
@@ -326,6 +332,7 @@ def ingest_posts(
         except Exception:
             session.rollback()
             raise
+        publication.announce_change(result.author_changed)
         total.add(result)
         offset += len(chunk)
     return total

@@ -7,82 +7,29 @@ checked (the connection is pinned, so a DNS answer that changes between check an
 rebinding — cannot steer it), sending the original Host header and, for https, checking the
 certificate against the original host name. Redirects are followed by hand, each one checked again.
 
-Tests that serve images from 127.0.0.1 pass ``allow_private=True`` (config ``MEDIA_ALLOW_PRIVATE_ADDRESSES``,
+The address checks live in ``ugc_hub.netguard``, shared with every other URL the hub fetches. Tests
+that serve images from 127.0.0.1 pass ``allow_private=True`` (config ``MEDIA_ALLOW_PRIVATE_ADDRESSES``,
 off by default).
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from collections.abc import Callable, Sequence
 from urllib.parse import urljoin, urlsplit
 
 import certifi
 import urllib3
 
+from ugc_hub.netguard import AddressRefused, FetchError, Policy, Resolver, checked_address, refusal, resolve
+
 MAX_REDIRECTS = 5
 USER_AGENT = "ugc-hub media fetcher"
-# RFC 6598 carrier-grade NAT space is not "private" to ipaddress, but it is not the public internet either.
-_SHARED_SPACE = ipaddress.ip_network("100.64.0.0/10")
 
-Resolver = Callable[[str, int], Sequence[str]]
-#: Why an address is refused, or None: ``refusal`` unless a test narrows it.
-Policy = Callable[[str], str | None]
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+#: The file could not be downloaded (network, status, size); worth another attempt later.
+MediaFetchError = FetchError
+#: The URL points somewhere the hub never fetches from; retrying will not change that.
+MediaRefused = AddressRefused
 
-
-class MediaFetchError(Exception):
-    """The file could not be downloaded (network, status, size); worth another attempt later."""
-
-
-class MediaRefused(MediaFetchError):
-    """The URL points somewhere the hub never fetches from; retrying will not change that."""
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """Every address the host name resolves to (IPv4 and IPv6)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise MediaFetchError(f"cannot resolve {host}: {exc.strerror or exc}") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def refusal(address: str) -> str | None:
-    """Why an address is not a public unicast one, or ``None`` when it is."""
-    ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    for flag, why in (
-        # Most specific first: ipaddress also counts loopback and link-local ranges as "private".
-        ("is_loopback", "loopback"),
-        ("is_link_local", "link-local"),
-        ("is_multicast", "multicast"),
-        ("is_unspecified", "unspecified"),
-        ("is_private", "private"),
-        ("is_reserved", "reserved"),
-    ):
-        if getattr(ip, flag):
-            return why
-    if isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED_SPACE:
-        return "shared (carrier-grade NAT)"
-    if not ip.is_global:
-        return "not public"
-    return None
-
-
-def checked_address(host: str, port: int, *, allow_private: bool, resolver: Resolver, policy: Policy) -> str:
-    """Resolve ``host`` and return the address to connect to; refuse if any address is not public."""
-    addresses = resolver(host, port)
-    if not addresses:
-        raise MediaFetchError(f"{host} has no address")
-    if not allow_private:
-        for address in addresses:
-            why = policy(address)
-            if why is not None:
-                raise MediaRefused(f"refused: {host} resolves to the {why} address {address}")
-    return addresses[0]
+__all__ = ["MediaFetchError", "MediaRefused", "checked_address", "fetch_public", "refusal", "resolve"]
 
 
 def _pool(scheme: str, host: str, address: str, port: int, timeout: float) -> urllib3.HTTPConnectionPool:

@@ -38,6 +38,7 @@ def shown_clause(now: datetime) -> ColumnElement[bool]:
         Post.moderation_status == "approved",
         Post.author_id.is_not(None),
         PostRights.state == GRANTED,
+        PostRights.granted_author_id == Post.author_id,
         PostRights.licence_start.is_not(None),
         PostRights.licence_start <= now,
         or_(PostRights.licence_end.is_(None), PostRights.licence_end > now),
@@ -66,6 +67,9 @@ def facts_of(post: Post, rights: PostRights | None) -> PublicationFacts:
         rights_state=rights.state if rights else None,
         licence_start=rights.licence_start if rights else None,
         licence_end=rights.licence_end if rights else None,
+        granted_by_author=rights is not None
+        and rights.granted_author_id is not None
+        and rights.granted_author_id == post.author_id,
         removed_on_platform=post.removed_on_platform_at is not None,
     )
 

@@ -113,6 +113,7 @@ def grant(
         terms_version_id=request.terms_version_id,
         granted_at=now,
         request_id=request.id,
+        granted_author_id=post.author_id,
     )
     close(request, "granted", now)
     record(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import mimetypes
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from ugc_hub.domain.files import sniff
 from ugc_hub.models import Post, PostRights, RightsMessage, RightsRequest, Workspace
 from ugc_hub.models.base import DbSession
 from ugc_hub.services import audit, publication, rights_queue, rights_state
@@ -19,6 +18,16 @@ from ugc_hub.services.rights_templates import current_terms, mark_used, next_tem
 from ugc_hub.services.storage import Storage
 
 MAX_PROOF_BYTES = 20 * 1024 * 1024
+#: Every uploaded proof is stored under this prefix; only moderators and above may read it.
+PROOF_PREFIX = "rights/"
+
+
+class ProofRefused(RightsError):
+    """The uploaded file is not one the hub keeps as proof; ``code`` names why, for the view to word."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def grant_with_proof(
@@ -34,7 +43,12 @@ def grant_with_proof(
 ) -> RightsRequest:
     """Grant on an uploaded screenshot or contract (sources with no API): the file's hash goes in the ledger."""
     if not data or len(data) > MAX_PROOF_BYTES:
-        raise RightsError("the proof must be a file of at most 20 MB")
+        raise ProofRefused("proof_size", "the proof must be a file of at most 20 MB")
+    kind = sniff(data)
+    if kind is None:
+        # Checked on the bytes: a name or a browser's type is the uploader's word, and an HTML or
+        # script "proof" served from the hub would run with an admin's session.
+        raise ProofRefused("proof_type", "the proof must be a JPEG, PNG, GIF or WebP image, or a PDF")
     post = session.get(Post, post_id)
     if post is None or post.author is None:
         raise RightsError("this post has no known author")
@@ -46,11 +60,8 @@ def grant_with_proof(
     ):
         rights_state.close(stale, "superseded", now)
     digest = hashlib.sha256(data).hexdigest()
-    extension = (
-        re.sub(r"[^a-z0-9]", "", (filename.rsplit(".", 1)[-1] if "." in filename else "bin").lower())[:8] or "bin"
-    )
-    key = f"rights/proofs/{post_id}/{digest}.{extension}"
-    storage.put(key, data, mimetypes.guess_type(filename)[0])
+    key = f"{PROOF_PREFIX}proofs/{post_id}/{digest}.{kind.extension}"
+    storage.put(key, data, kind.mimetype)
     current = session.get(PostRights, post_id)
     request = RightsRequest(
         post_id=post.id,

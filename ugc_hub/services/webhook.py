@@ -8,7 +8,7 @@ from typing import Any
 
 from ugc_hub.domain.posts import NormalizedPost
 from ugc_hub.models.base import DbSession
-from ugc_hub.services import audit
+from ugc_hub.services import audit, publication
 from ugc_hub.services.importer import RowError, record_to_post
 from ugc_hub.services.ingest import ingest_batch
 
@@ -84,4 +84,5 @@ def ingest_records(
         after={"new": report.new, "updated": report.updated, "rejected": report.rejected},
     )
     session.commit()
+    publication.announce_change(result.author_changed)
     return report

@@ -31,6 +31,7 @@ from ugc_hub.services.ideas_integrity import RateRule, parse_rules
 from ugc_hub.services.publication import public_posts
 from ugc_hub.services.storage import StorageError, storage_from_config
 from ugc_hub.web.ideas import ButtonForm, current_customer
+from ugc_hub.web.stored_files import stored_file
 
 bp = Blueprint("contests", __name__)
 
@@ -276,7 +277,7 @@ def media(key: str) -> Response:
         data = storage_from_config(current_app.config).get(key)
     except (StorageError, FileNotFoundError, KeyError):
         abort(404)
-    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+    return stored_file(data, cache_control="no-store", name="entry")
 
 
 def _post_ids_for(uid: str) -> list[int]:

@@ -30,6 +30,7 @@ from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.contests_prize import winner_notifier
 from ugc_hub.web.forms import EmptyForm, choices
 from ugc_hub.web.ideas_messages import TRANSPARENCY_REASONS
+from ugc_hub.web.stored_files import stored_file
 
 bp = Blueprint("contests_staff", __name__)
 
@@ -538,4 +539,4 @@ def staff_media(key: str) -> Response:
         data = storage_from_config(current_app.config).get(key)
     except (StorageError, KeyError):
         abort(404)
-    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+    return stored_file(data, cache_control="no-store", name="entry")

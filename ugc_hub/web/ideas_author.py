@@ -31,6 +31,7 @@ from ugc_hub.web.ideas import (
     visible_idea,
 )
 from ugc_hub.web.ideas_messages import COMMENT_MESSAGES, DECLARATION_MESSAGES, IDEA_MESSAGES
+from ugc_hub.web.stored_files import stored_file
 
 
 class CommentForm(FlaskForm):
@@ -136,10 +137,7 @@ def image(image_id: int) -> Response:
         data = storage_from_config(current_app.config).get(found.key)
     except KeyError:
         abort(404)
-    response = current_app.response_class(data, mimetype=found.content_type)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    return response
+    return stored_file(data, cache_control="public, max-age=86400", name="idea")
 
 
 @bp.route("/me/declare", methods=["GET", "POST"])

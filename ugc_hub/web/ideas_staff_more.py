@@ -26,6 +26,7 @@ from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.forms import EmptyForm
 from ugc_hub.web.ideas_messages import IDEA_MESSAGES, REVIEW_MESSAGES, TRANSPARENCY_REASONS
 from ugc_hub.web.ideas_staff import bp
+from ugc_hub.web.stored_files import stored_file
 
 
 def _checked() -> None:
@@ -44,9 +45,7 @@ def staff_image(image_id: int) -> Response:
         data = storage_from_config(current_app.config).get(found.key)
     except KeyError:
         abort(404)
-    response = current_app.response_class(data, mimetype=found.content_type)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file(data, cache_control="private, no-store", name="idea")
 
 
 @bp.get("/public")

@@ -17,9 +17,10 @@ from wtforms.validators import URL, Length, NumberRange, Optional
 from sentiment.aspects import AspectError
 from ugc_hub.models import Workspace, db
 from ugc_hub.models.base import utcnow
+from ugc_hub.netguard import allowing_private_addresses
 from ugc_hub.services import aspects
 from ugc_hub.services.friction import FrictionReport, Theme, friction_report
-from ugc_hub.services.friction_alerts import AlertSettingsError, policy_for, update_alert_settings
+from ugc_hub.services.friction_alerts import AlertSettingsError, WebhookRefused, policy_for, update_alert_settings
 from ugc_hub.services.share_of_voice import (
     CompetitorError,
     format_competitors,
@@ -200,13 +201,22 @@ def settings() -> str | Response:
             competitors = parse_competitors(form.competitors.data or "")
             growth = None if form.growth.data is None else float(form.growth.data) / 100
             set_competitors(db.session, workspace_id=workspace.id, competitors=competitors, actor=current_actor())
-            update_alert_settings(
-                db.session,
-                workspace_id=workspace.id,
-                growth=growth,
-                webhook_url=form.webhook_url.data,
-                rotate_secret=bool(form.rotate_secret.data),
-                actor=current_actor(),
+            with allowing_private_addresses(bool(current_app.config.get("ALLOW_PRIVATE_ADDRESSES", False))):
+                update_alert_settings(
+                    db.session,
+                    workspace_id=workspace.id,
+                    growth=growth,
+                    webhook_url=form.webhook_url.data,
+                    rotate_secret=bool(form.rotate_secret.data),
+                    actor=current_actor(),
+                )
+        except WebhookRefused:
+            db.session.rollback()
+            flash(
+                _(
+                    "The hub only sends to public internet addresses; this webhook address is on a private or local network."
+                ),
+                "error",
             )
         except (CompetitorError, AlertSettingsError) as exc:
             db.session.rollback()

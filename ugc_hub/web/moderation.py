@@ -8,14 +8,17 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ugc_hub.models import Post, Source, db
 from ugc_hub.services import moderation
 from ugc_hub.services.post_queries import SORTS, BadCursor, PostFilters, count_posts, decode_cursor, list_posts
+from ugc_hub.services.rights_upkeep import PROOF_PREFIX
 from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.forms import InboxFilters, ModerateForm
+from ugc_hub.web.stored_files import stored_file
 
 bp = Blueprint("moderation", __name__)
 
@@ -139,16 +142,18 @@ def sort_label(sort: str) -> str:
 @bp.get("/media/<path:key>")
 @role_required("viewer")
 def media(key: str) -> Response:
-    """Staff-only view of stored media; public surfaces serve media through the public gate."""
-    import mimetypes
+    """Staff-only view of stored media; public surfaces serve media through the public gate.
 
+    Rights proofs are evidence like ``evidence.json``: moderators and above only.
+    """
     from ugc_hub.services.storage import StorageError, storage_from_config
 
+    if key.startswith(PROOF_PREFIX) and not current_user.has_role("moderator"):
+        abort(403)
     storage = storage_from_config(current_app.config)
     try:
         data = storage.get(key)
     except (KeyError, StorageError):
         abort(404)
-    response = Response(data, mimetype=mimetypes.guess_type(key)[0] or "application/octet-stream")
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    name = "proof" if key.startswith(PROOF_PREFIX) else "media"
+    return stored_file(data, cache_control="private, max-age=3600", name=name)

@@ -51,6 +51,7 @@ STATE_LABELS = {
     "declined": _l("declined"),
     "expired": _l("expired"),
     "revoked": _l("revoked"),
+    "author_changed": _l("needs review: author changed"),
 }
 
 
@@ -79,6 +80,12 @@ class RevokeForm(FlaskForm):
 class ProofForm(FlaskForm):
     file = FileField("file", validators=[FileRequired()])
     note = TextAreaField("note", validators=[Optional(), Length(max=2000)])
+
+
+PROOF_MESSAGES = {
+    "proof_type": _l("This file cannot be kept as proof: upload a JPEG, PNG, GIF or WebP picture, or a PDF."),
+    "proof_size": _l("The proof must be a file of at most 20 MB."),
+}
 
 
 class ThankForm(FlaskForm):
@@ -140,12 +147,16 @@ def overview() -> str:
     open_requests = db.session.scalars(
         select(RightsRequest).where(RightsRequest.closed_at.is_(None)).order_by(RightsRequest.expires_at).limit(200)
     ).all()
+    author_changed = db.session.scalars(
+        select(PostRights).where(PostRights.state == "author_changed").order_by(PostRights.updated_at).limit(200)
+    ).all()
     days = int(current_app.config.get("RIGHTS_EXPIRY_NOTICE_DAYS", 30))
     expiring = rights_upkeep.expiring_grants(db.session, now=now, within=timedelta(days=days))
     return render_template(
         "rights/overview.html",
         waiting=waiting,
         to_decide=to_decide,
+        author_changed=author_changed,
         open_requests=open_requests,
         expiring=expiring,
         days=days,
@@ -157,6 +168,10 @@ def overview() -> str:
 @bp.get("/posts/<int:post_id>")
 @role_required("viewer")
 def post_rights(post_id: int) -> str:
+    return _post_page(post_id, ProofForm())
+
+
+def _post_page(post_id: int, proof_form: ProofForm) -> str:
     post = _post_or_404(post_id)
     state = db.session.get(PostRights, post_id)
     requests = db.session.scalars(
@@ -202,7 +217,7 @@ def post_rights(post_id: int) -> str:
         posted_form=PostedForm(),
         decide_form=DecideForm(),
         revoke_form=RevokeForm(),
-        proof_form=ProofForm(),
+        proof_form=proof_form,
         thank_form=ThankForm(),
         button=EmptyForm(),
         withdraw_link=withdraw_link(post_id, state.request_id or 0) if state and state.state == "granted" else None,
@@ -334,7 +349,7 @@ def revoke(post_id: int) -> Response:
 
 @bp.post("/posts/<int:post_id>/proof")
 @role_required("moderator")
-def proof(post_id: int) -> Response:
+def proof(post_id: int) -> Response | tuple[str, int]:
     form = ProofForm()
     if not form.validate_on_submit():
         flash(_("Choose the file to upload."), "error")
@@ -351,6 +366,10 @@ def proof(post_id: int) -> Response:
             actor=current_actor(),
             now=utcnow(),
         )
+    except rights_upkeep.ProofRefused as exc:
+        db.session.rollback()
+        flash(str(PROOF_MESSAGES.get(exc.code, exc)), "error")
+        return _post_page(post_id, form), 400  # the note the moderator typed stays in the form
     except ValueError as exc:
         db.session.rollback()
         flash(str(exc), "error")
