@@ -70,7 +70,7 @@ def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
             post.removed_on_platform_at = NOW - timedelta(hours=1) if f.removed_on_platform else None
             if f.rights_state is not None:
                 # Not granted by this post's author: another account of the batch granted it.
-                other = authors[post_ids[(post_ids.index(post_id) + 1) % len(post_ids)]]
+                other = next(a for a in authors.values() if a != authors[post_id])
                 db.session.add(
                     PostRights(
                         post_id=post_id,
