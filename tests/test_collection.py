@@ -377,3 +377,45 @@ def test_sources_sharing_a_platform_account_run_one_at_a_time(
     slot = db.session.get(AccountLease, (account, 0))
     assert slot is not None and slot.lease_owner is None  # released with the run
     assert collect_source(db.session, first, now=clock).status == "succeeded"
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing in the runner catches it, so nothing is finished or released."""
+
+
+def test_a_killed_manual_run_resumes_when_its_lease_runs_out_though_the_next_run_is_an_hour_ahead(
+    app: Flask, workspace: Any, clock: Clock
+) -> None:
+    class KilledAfterOnePage(FlakyCollector):
+        key = "test.killed"
+        kill = True
+
+        def fetch(self, settings: Any, cursor: Any) -> Iterator[Page]:
+            start = int((cursor or {}).get("page", 0))
+            for page in range(start, 3):
+                if page == 1 and KilledAfterOnePage.kill:
+                    KilledAfterOnePage.kill = False
+                    raise WorkerKilled
+                items = tuple(RawItem(f"k{page}-{n}", {"id": f"k{page}-{n}", "text": f"review {n}"}) for n in range(10))
+                yield Page(items, {"page": page + 1})
+
+    plugins = Registry()
+    plugins.register(KilledAfterOnePage)
+    created = Source(workspace_id=workspace.id, kind="test.killed", name="k", settings={}, schedule_seconds=3600)
+    created.next_run_at = clock.at + timedelta(hours=1)
+    db.session.add(created)
+    db.session.commit()
+    source_id = created.id
+    with pytest.raises(WorkerKilled):  # "Collect now", then kill -9 of the worker mid-run
+        collect_source(db.session, source_id, registry=plugins, now=clock, lease_seconds=60)
+    db.session.rollback()
+    assert post_count() == 10 and source(source_id).lease_owner is not None
+    assert due_sources(db.session, clock.at + timedelta(seconds=59)) == []  # the lease still holds it
+    clock.advance(60)
+    assert source(source_id).next_run_at == clock.at + timedelta(minutes=59)
+    assert due_sources(db.session, clock.at) == [source_id]
+    resumed = collect_source(db.session, source_id, registry=plugins, now=clock, only_if_due=True, trigger="schedule")
+    assert (resumed.status, resumed.new, resumed.updated) == ("succeeded", 20, 0)
+    assert post_count() == 30
+    assert [r.status for r in runs(source_id)] == ["interrupted", "succeeded"]
+    assert due_sources(db.session, clock.at) == []  # finished: the hourly schedule applies again

@@ -145,22 +145,30 @@ def _account(registry: CollectorLookup, source: Source) -> tuple[str, int] | Non
 
 
 def is_due(source: Source, now: datetime) -> bool:
-    """Whether the scheduler should run this source now."""
+    """Whether the scheduler should run this source now.
+
+    A lease is only left behind by a run that never finished (a worker killed mid-run): once it
+    expires the source is due whatever its ``next_run_at`` says, since that run never set it and the
+    one before may have put it an hour ahead.
+    """
+    lease_free = source.lease_expires_at is None or source.lease_expires_at <= now
+    abandoned = source.lease_owner is not None and lease_free
     return (
         source.status in SCHEDULED_STATUSES
-        and (source.next_run_at is None or source.next_run_at <= now)
-        and (source.lease_expires_at is None or source.lease_expires_at <= now)
+        and (source.next_run_at is None or source.next_run_at <= now or abandoned)
+        and lease_free
     )
 
 
 def due_sources(session: DbSession, now: datetime) -> list[int]:
-    """Return the ids of sources whose next run is due and that no live run holds."""
+    """Return the ids of sources whose next run is due, or whose last run died, and that no live run holds."""
     return list(
         session.scalars(
             select(Source.id)
             .where(
                 Source.status.in_(SCHEDULED_STATUSES),
-                or_(Source.next_run_at.is_(None), Source.next_run_at <= now),
+                # The same rule as ``is_due``: an expired lease still owned is an abandoned run.
+                or_(Source.next_run_at.is_(None), Source.next_run_at <= now, Source.lease_owner.is_not(None)),
                 or_(Source.lease_expires_at.is_(None), Source.lease_expires_at <= now),
             )
             .order_by(Source.id)
