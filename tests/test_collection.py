@@ -419,3 +419,23 @@ def test_a_killed_manual_run_resumes_when_its_lease_runs_out_though_the_next_run
     assert post_count() == 30
     assert [r.status for r in runs(source_id)] == ["interrupted", "succeeded"]
     assert due_sources(db.session, clock.at) == []  # finished: the hourly schedule applies again
+
+
+def test_a_later_failure_that_is_not_a_rate_limit_replaces_the_rate_limited_state(
+    app: Flask, workspace: Any, reddit: FakeReddit, clock: Clock
+):
+    source_id = add_source(workspace, "reddit.search", reddit_settings(reddit, page_size=10))
+    reddit.add_fault("429", path="/search/", retry_after=42, after=1)
+    with pytest.raises(RetryLater):
+        collect_source(db.session, source_id, now=clock)
+    assert source(source_id).status == "rate_limited"
+    clock.advance(42)
+    reddit.add_fault("500", path="/search/", after=1)
+    with pytest.raises(RetryLater) as caught:
+        collect_source(db.session, source_id, now=clock, only_if_due=True, trigger="schedule")
+    assert caught.value.result.status == "error"
+    stored = source(source_id)
+    assert stored.status == "active" and "Temporary failure" in (stored.status_message or "")
+    assert "Rate limited" not in (stored.status_message or "")
+    resumed = collect_source(db.session, source_id, now=clock)
+    assert resumed.status == "succeeded" and source(source_id).status == "active" and post_count() == 45

@@ -235,6 +235,8 @@ def collect_source(
     source = session.get(Source, source_id)
     assert source is not None
     paused = source.status == "paused"
+    # Read now: after a failed page the session is rolled back, and a database error may not let it reload.
+    status_after_failure = _after_rate_limit(source.status)
     run = _Run(session, run_id, source, owner, now, lease_seconds)
     try:
         plugin = registry.get(source.kind)()
@@ -273,7 +275,12 @@ def collect_source(
     except ReloginRequired as exc:
         return run.finish("relogin_required", error=exc.message, source_status="relogin_required")
     except TransientError as exc:
-        result = run.finish("error", error=exc.message, source_message=f"Temporary failure: {exc.message}")
+        result = run.finish(
+            "error",
+            error=exc.message,
+            source_status=status_after_failure,
+            source_message=f"Temporary failure: {exc.message}",
+        )
         raise RetryLater(result, None) from exc
     except (ConfigurationError, MappingError) as exc:
         return run.finish("failed", error=exc.message, source_status="error")
@@ -281,7 +288,12 @@ def collect_source(
         return run.finish("failed", error=f"no collector {source.kind!r} is installed", source_status="error")
     except Exception as exc:
         # A bug or a database failure: record it where staff look, then let it surface.
-        run.finish("error", error=f"{type(exc).__name__}: {exc}", source_message=f"Run failed: {exc}")
+        run.finish(
+            "error",
+            error=f"{type(exc).__name__}: {exc}",
+            source_status=status_after_failure,
+            source_message=f"Run failed: {exc}",
+        )
         raise
     except KeyboardInterrupt:
         # Ctrl-C on `ugc-hub collect`: free the source now rather than when the lease expires.
@@ -291,6 +303,15 @@ def collect_source(
         # Cut short on purpose: the cursor is mid-run, so the source is due again at once.
         return run.finish("partial", source_status="paused" if paused else "active", next_run_at=now())
     return run.finish("succeeded", source_status="paused" if paused else "active")
+
+
+def _after_rate_limit(status: str) -> str | None:
+    """The status a failure other than a rate limit leaves: it ends an earlier run's rate limit.
+
+    Other statuses stay: ``paused`` is a person's choice, and ``relogin_required`` or ``error`` wait
+    for a run that proves them wrong.
+    """
+    return "active" if status == "rate_limited" else None
 
 
 def _close(pages: Iterator[Page]) -> None:
