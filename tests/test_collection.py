@@ -439,3 +439,30 @@ def test_a_later_failure_that_is_not_a_rate_limit_replaces_the_rate_limited_stat
     assert "Rate limited" not in (stored.status_message or "")
     resumed = collect_source(db.session, source_id, now=clock)
     assert resumed.status == "succeeded" and source(source_id).status == "active" and post_count() == 45
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("challenge_redirect", "security checkpoint"),
+        ("login_required_200", "logged the session out"),
+        ("login_page", "logged the session out"),
+    ],
+)
+def test_an_instagram_checkpoint_answered_with_a_success_status_stops_the_source_at_the_first_request(
+    client: Any, auth: Any, workspace: Any, clock: Clock, kind: str, says: str
+) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeInstagram()
+        fake.install(rsps)
+        source_id = add_source(workspace, "instagram.hashtag", instagram_settings(fake, hashtags=["#acme"]))
+        fake.add_fault(kind, path="web_info", times=10)
+        result = collect_source(db.session, source_id, now=clock)
+        assert len(rsps.calls) == 1  # no retry, neither instaloader's nor the task's: it would make it worse
+    assert result.status == "relogin_required" and result.new == 0
+    stored = source(source_id)
+    assert stored.status == "relogin_required" and says in (stored.status_message or "")
+    assert due_sources(db.session, clock.at + timedelta(days=1)) == []  # waits for a person
+    auth.as_role("viewer")
+    page = client.get(f"/sources/{source_id}").text
+    assert "new login needed" in page and "Import a fresh session for this account" in page
