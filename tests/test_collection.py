@@ -466,3 +466,22 @@ def test_an_instagram_checkpoint_answered_with_a_success_status_stops_the_source
     auth.as_role("viewer")
     page = client.get(f"/sources/{source_id}").text
     assert "new login needed" in page and "Import a fresh session for this account" in page
+
+
+def test_one_feed_read_at_two_addresses_stores_each_entry_once(app: Flask, workspace: Any, clock: Clock) -> None:
+    from tests.collectors.test_reviews import RELATIVE_FEED
+    from tests.fakes.reviews import FakeFeed
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        old = FakeFeed(url="http://forum.example.org/feeds/acme.rss", body=RELATIVE_FEED)
+        moved = FakeFeed(url="https://www.forum.example.org/feeds/acme.rss", body=RELATIVE_FEED)
+        old.install(rsps)
+        moved.install(rsps)
+        first = add_source(workspace, "rss.feed", {"url": old.url}, name="feed")
+        second = add_source(workspace, "rss.feed", {"url": moved.url}, name="feed after the move")
+        assert collect_source(db.session, first, now=clock).new == 3
+        again = collect_source(db.session, second, now=clock)
+    assert (again.new, again.updated) == (0, 3)
+    assert post_count() == 3
+    stored = db.session.scalars(select(Post.platform_id).order_by(Post.platform_id)).all()
+    assert stored == ["/t/no-guid", "dup-1", "dup-2"]
