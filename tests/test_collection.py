@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import responses
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from collectors.base import Collector, Page, RawItem
@@ -485,3 +485,23 @@ def test_one_feed_read_at_two_addresses_stores_each_entry_once(app: Flask, works
     assert post_count() == 3
     stored = db.session.scalars(select(Post.platform_id).order_by(Post.platform_id)).all()
     assert stored == ["/t/no-guid", "dup-1", "dup-2"]
+
+
+def test_reddit_nsfw_posts_are_flagged_and_deleted_things_are_rejected_with_their_reason(
+    app: Flask, workspace: Any, clock: Clock
+) -> None:
+    with FakeReddit(
+        total=10, comments_every=5, over_18=frozenset({3}), removed_posts=frozenset({4}), deleted_comments=frozenset({5})
+    ) as fake:
+        source_id = add_source(workspace, "reddit.search", reddit_settings(fake))
+        result = collect_source(db.session, source_id, now=clock)
+        nsfw, removed = fake.submission_fullname(3), fake.submission_fullname(4)
+    assert (result.status, result.new, result.rejected) == ("succeeded", 10 - 1 + 6 - 2, 3)
+    flagged = db.session.scalars(select(Post.platform_id).where(Post.nsfw.is_(True))).all()
+    assert flagged == [nsfw]
+    empty = or_(Post.text.in_(["[deleted]", "[removed]"]), and_(Post.text == "", Post.title.is_(None)))
+    assert db.session.scalar(select(func.count()).select_from(Post).where(empty)) == 0
+    [run] = runs(source_id)
+    reasons = {r["platform_id"]: r["reason"] for r in run.rejections}
+    assert removed in reasons and "removed or deleted on Reddit" in reasons[removed]
+    assert len([pid for pid in reasons if pid.startswith("t1_")]) == 2
