@@ -20,11 +20,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('posts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('nsfw', sa.Boolean(), server_default=sa.false(), nullable=False))
-
-    with op.batch_alter_table('galleries', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('allow_nsfw', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Plain ALTER TABLE, no batch: on SQLite a batch copy of ``posts`` would drop its full-text triggers.
+    op.add_column('posts', sa.Column('nsfw', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('galleries', sa.Column('allow_nsfw', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     if op.get_bind().dialect.name == 'postgresql':
         flagged = "(raw -> 'data' ->> 'over_18') = 'true'"
@@ -34,8 +32,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('galleries', schema=None) as batch_op:
-        batch_op.drop_column('allow_nsfw')
-
-    with op.batch_alter_table('posts', schema=None) as batch_op:
-        batch_op.drop_column('nsfw')
+    op.drop_column('galleries', 'allow_nsfw')
+    op.drop_column('posts', 'nsfw')

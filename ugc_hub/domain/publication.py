@@ -21,15 +21,18 @@ class PublicationFacts:
     rights_state: str | None
     licence_start: datetime | None
     licence_end: datetime | None
+    nsfw: bool = False
 
 
-def may_show(facts: PublicationFacts, now: datetime) -> bool:
+def may_show(facts: PublicationFacts, now: datetime, *, allow_nsfw: bool = False) -> bool:
     """Approved by a moderator, credited to a known author, and inside a granted, unrevoked licence window.
 
-    A post without an author cannot carry its "@author" credit, so it is never shown.
+    A post without an author cannot carry its "@author" credit, so it is never shown. A post the
+    platform marked adult is shown only where the surface opted in (a gallery's ``allow_nsfw``).
     """
     return (
-        facts.moderation_status == "approved"
+        (allow_nsfw or not facts.nsfw)
+        and facts.moderation_status == "approved"
         and facts.has_author
         and facts.rights_state == GRANTED
         and facts.licence_start is not None

@@ -35,6 +35,8 @@ class PostFilters:
     date_to: date | None = None
     q: str | None = None
     sentiment: str | None = None
+    #: ``True`` only posts marked adult (NSFW), ``False`` none of them, ``None`` both.
+    nsfw: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,8 @@ def filtered(session: DbSession, filters: PostFilters, *, scored_only: bool = Fa
         stmt = stmt.where(Post.moderation_status == filters.status)
     if filters.language:
         stmt = stmt.where(Post.language == filters.language)
+    if filters.nsfw is not None:
+        stmt = stmt.where(Post.nsfw.is_(filters.nsfw))
     if filters.hashtag:
         tag = filters.hashtag.lstrip("#").casefold()
         stmt = stmt.where(exists().where(and_(PostHashtag.post_id == Post.id, PostHashtag.tag == tag)))

@@ -30,6 +30,7 @@ def filters_from(form: InboxFilters) -> PostFilters:
         date_to=form.date_to.data,
         q=(form.q.data or "").strip() or None,
         sentiment=form.sentiment.data or None,
+        nsfw={"only": True, "hide": False}.get(form.nsfw.data or ""),
     )
 
 
