@@ -230,10 +230,34 @@ def test_google_play_reviews_newest_first_with_ratings(rsps: responses.RequestsM
     assert [len(p.items) for p in pages] == [100, 100, 50]
     assert [r["token"] for r in fake.requests_seen] == [None, "tok-149", "tok-49"]
     post = PLAY.map_item(pages[0].items[0])
-    assert post.platform_id == fake.review_id(249) and post.rating == 5.0 and post.language == "en"
+    assert post.platform_id == fake.review_id(249) and post.rating == 5.0 and post.language is None
     assert post.author is not None and post.author.handle == "Play User 27"
     assert post.posted_at is not None and post.posted_at.tzinfo is not None
     assert ssl._create_default_https_context is ssl.create_default_context
+
+
+def test_google_play_leaves_the_language_unknown_instead_of_the_settings_lang(rsps: responses.RequestsMock):
+    fake = FakeGooglePlay(total=3, texts={2: "Muy buena aplicación, la uso todos los días."})
+    fake.install(rsps)
+    pages = list(PLAY.fetch({"app_id": fake.app_id, "lang": "en"}, None))
+    posts = {p.platform_id: p for p in PLAY.map_items(i for page in pages for i in page.items).posts}
+    spanish = posts[fake.review_id(2)]
+    assert spanish.text.startswith("Muy buena") and spanish.language is None  # the hub detects it (lingua)
+    assert {p.language for p in posts.values()} == {None}
+    from sentiment import detect_language
+
+    assert detect_language(spanish.text) == "es"
+
+
+def test_the_google_play_endpoint_is_a_setting(rsps: responses.RequestsMock):
+    fake = FakeGooglePlay(total=5, base_url="https://play-proxy.example.test/")
+    fake.install(rsps)
+    pages = list(PLAY.fetch({"app_id": fake.app_id, "base_url": fake.base_url}, None))
+    assert ids(pages) == [fake.review_id(i) for i in range(4, -1, -1)]
+    assert str(rsps.calls[0].request.url).startswith("https://play-proxy.example.test/_/PlayStoreUi/data/batchexecute?")
+    post = PLAY.map_item(pages[0].items[0])
+    assert post.permalink is not None and post.permalink.startswith("https://play.google.com/store/apps/details?")
+    assert PLAY.check({"app_id": fake.app_id, "base_url": "ftp://play.example"}) != []
 
 
 def test_google_play_network_errors_are_never_an_empty_result(rsps: responses.RequestsMock):
