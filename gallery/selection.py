@@ -80,7 +80,6 @@ def thumbnail_shown(session: DbSession, post_id: int, now: datetime) -> bool:
         .where(Gallery.workspace_id == Post.workspace_id, Gallery.published.is_(True), Gallery.allow_nsfw.is_(True))
         .exists()
     )
-    return (
-        session.scalar(select(Post.id).where(Post.id == post_id, opted_in)) is not None
-        and is_shown(session, post_id, now, allow_nsfw=True)
+    return session.scalar(select(Post.id).where(Post.id == post_id, opted_in)) is not None and is_shown(
+        session, post_id, now, allow_nsfw=True
     )

@@ -491,7 +491,11 @@ def test_reddit_nsfw_posts_are_flagged_and_deleted_things_are_rejected_with_thei
     app: Flask, workspace: Any, clock: Clock
 ) -> None:
     with FakeReddit(
-        total=10, comments_every=5, over_18=frozenset({3}), removed_posts=frozenset({4}), deleted_comments=frozenset({5})
+        total=10,
+        comments_every=5,
+        over_18=frozenset({3}),
+        removed_posts=frozenset({4}),
+        deleted_comments=frozenset({5}),
     ) as fake:
         source_id = add_source(workspace, "reddit.search", reddit_settings(fake))
         result = collect_source(db.session, source_id, now=clock)

@@ -70,7 +70,10 @@ def test_the_nsfw_filter_and_badge(auth: Any, client: Any, workspace: Any) -> No
     everything = client.get("/inbox/").text
     assert len(ids_in(everything)) == 5 and everything.count('class="badge nsfw"') == 1
     assert ids_in(client.get("/inbox/?nsfw=only").text) == [adult]
-    assert adult not in ids_in(client.get("/inbox/?nsfw=hide").text) and len(ids_in(client.get("/inbox/?nsfw=hide").text)) == 4
+    assert (
+        adult not in ids_in(client.get("/inbox/?nsfw=hide").text)
+        and len(ids_in(client.get("/inbox/?nsfw=hide").text)) == 4
+    )
     assert 'class="badge nsfw"' in client.get(f"/inbox/posts/{adult}").text
     client.post("/locale", data={"csrf_token": auth.csrf(), "locale": "fr", "next": "/inbox/"})
     french = client.get("/inbox/?nsfw=only").text

@@ -73,4 +73,3 @@ def test_reddit_posts_stored_before_the_nsfw_flag_are_flagged_from_their_payload
     upgrade()
     flagged = db.session.execute(text("SELECT platform_id FROM posts WHERE nsfw ORDER BY platform_id")).scalars()
     assert list(flagged) == ["t3_1"]
-

@@ -44,7 +44,9 @@ def test_a_post_marked_adult_is_shown_only_where_a_gallery_opted_in() -> None:
     adult = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, nsfw=True)
     assert not may_show(adult, NOW)
     assert may_show(adult, NOW, allow_nsfw=True)
-    assert not may_show(PublicationFacts("new", True, "granted", NOW - timedelta(days=1), None, nsfw=True), NOW, allow_nsfw=True)
+    assert not may_show(
+        PublicationFacts("new", True, "granted", NOW - timedelta(days=1), None, nsfw=True), NOW, allow_nsfw=True
+    )
 
 
 def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
@@ -74,7 +76,9 @@ def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
             p.id for p in publication.public_posts(db.session, NOW, workspace_id=workspace.id, allow_nsfw=allow_nsfw)
         }
         assert listed == expected
-        assert {pid for pid in post_ids if publication.is_shown(db.session, pid, NOW, allow_nsfw=allow_nsfw)} == expected
+        assert {
+            pid for pid in post_ids if publication.is_shown(db.session, pid, NOW, allow_nsfw=allow_nsfw)
+        } == expected
 
     agree()
 

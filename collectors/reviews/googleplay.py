@@ -112,7 +112,11 @@ class GooglePlayReviewsCollector(Collector):
     settings_schema = (
         SettingField("app_id", "App id", "str", required=True, help="The package name, e.g. com.acme.app."),
         SettingField(
-            "lang", "Store language", "str", default="en", help="The language the store page is asked in, not the reviews'."
+            "lang",
+            "Store language",
+            "str",
+            default="en",
+            help="The language the store page is asked in, not the reviews'.",
         ),
         SettingField("country", "Country", "str", default="us"),
         SettingField("lookback_days", "First run: look back (days, 0 = no limit)", "int", default=90),

@@ -112,7 +112,9 @@ def test_deleted_and_removed_things_are_skipped_with_a_reason_and_deleted_accoun
     assert "removed or deleted on Reddit (moderator)" in skipped[fake.submission_fullname(8)].message
     gone_comments = [pid for pid in skipped if pid.startswith("t1_")]
     assert len(gone_comments) == 2  # "[removed]" and "[deleted]" under submission 5; its reply is kept
-    assert all(p.text and p.text not in ("[deleted]", "[removed]") for p in posts.values() if p.platform_id.startswith("t1_"))
+    assert all(
+        p.text and p.text not in ("[deleted]", "[removed]") for p in posts.values() if p.platform_id.startswith("t1_")
+    )
     assert len(posts) + len(skipped) == 12 + 3 * 3
     orphaned = posts[fake.submission_fullname(10)]
     assert orphaned.author is None and "Got the new #acme gadget" in orphaned.text

@@ -30,6 +30,8 @@ APPSTORE_ENTRY: dict[str, Any] = json.loads((DATA / "appstore_entry.json").read_
 APPSTORE_FEED: dict[str, Any] = json.loads((DATA / "appstore_feed.json").read_text())
 APPSTORE_APP: dict[str, Any] = json.loads((DATA / "appstore_app_entry.json").read_text())
 PLAY_REVIEW: list[Any] = json.loads((DATA / "googleplay_review.json").read_text())
+
+
 def play_url(base_url: str) -> re.Pattern[str]:
     """The batchexecute address under another Google Play base URL (a proxy, a test server)."""
     return re.compile(re.escape(base_url.rstrip("/")) + r"/_/PlayStoreUi/data/batchexecute\?hl=\w+&gl=\w+$")

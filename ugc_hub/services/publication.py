@@ -47,9 +47,7 @@ def shown_clause(now: datetime, *, allow_nsfw: bool = False) -> ColumnElement[bo
 
 def public_posts_select(now: datetime, *, workspace_id: int | None = None, allow_nsfw: bool = False) -> Select[Post]:
     """Posts that may be shown at ``now``; callers add their own filters and order."""
-    query = (
-        select(Post).join(PostRights, PostRights.post_id == Post.id).where(shown_clause(now, allow_nsfw=allow_nsfw))
-    )
+    query = select(Post).join(PostRights, PostRights.post_id == Post.id).where(shown_clause(now, allow_nsfw=allow_nsfw))
     if workspace_id is not None:
         query = query.where(Post.workspace_id == workspace_id)
     return query
