@@ -40,3 +40,7 @@ class MappingError(CollectorError):
     def __init__(self, message: str, *, platform_id: str | None = None) -> None:
         super().__init__(message)
         self.platform_id = platform_id
+
+
+class SkippedItem(MappingError):
+    """An item left out on purpose (deleted or removed on its platform): counted as rejected, with why."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, FloatField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from gallery.rules import DEFAULT_THEME, FONTS, MAX_ITEMS
@@ -56,6 +56,7 @@ class GalleryForm(FlaskForm):
     label_language = SelectField(
         _l("Language of the labels"), choices=choices(("en", "English"), ("fr", "Français")), default="en"
     )
+    allow_nsfw = BooleanField(_l("Also show posts marked adult (NSFW) by their platform"), default=False)
     pins = StringField(_l("Pinned posts, in order (post numbers)"), validators=[Optional(), _ids])
     picks = StringField(_l("Picked posts (post numbers)"), validators=[Optional(), _ids])
     exclusions = StringField(_l("Excluded posts (post numbers)"), validators=[Optional(), _ids])
@@ -77,6 +78,7 @@ class GalleryForm(FlaskForm):
             },
             item_count=self.item_count.data or 12,
             label_language=self.label_language.data or "en",
+            allow_nsfw=bool(self.allow_nsfw.data),
             pins=id_list(self.pins.data),
             picks=id_list(self.picks.data),
             exclusions=id_list(self.exclusions.data),
@@ -85,7 +87,7 @@ class GalleryForm(FlaskForm):
     def fill(self, described: dict[str, Any]) -> None:
         """Show a gallery's saved settings (``service.describe``)."""
         theme = dict(described["theme"])
-        for name in ("name", "slug", "order", "layout", "item_count", "label_language", "min_sentiment"):
+        for name in ("name", "slug", "order", "layout", "item_count", "label_language", "min_sentiment", "allow_nsfw"):
             getattr(self, name).data = described[name]
         self.hashtags.data = " ".join(described["hashtags"])
         self.sources.data = list(described["source_ids"])

@@ -17,10 +17,10 @@ from werkzeug.wrappers import Response
 
 from gallery import analytics, snapshots
 from gallery.rules import theme_css_text
+from gallery.selection import thumbnail_shown
 from ugc_hub.extensions import limiter
 from ugc_hub.models import db
 from ugc_hub.models.base import utcnow
-from ugc_hub.services.publication import is_shown
 from ugc_hub.services.storage import storage_from_config
 from ugc_hub.web.stored_files import stored_file
 
@@ -148,7 +148,7 @@ def _bounded(value: str | None, default: int) -> int:
 @bp.get("/media/<int:post_id>/<name>")
 def media(post_id: int, name: str) -> Response:
     """A gallery thumbnail, only while the public gate still shows its post."""
-    if not THUMBNAIL_NAME.match(name) or post_id >= 2**63 or not is_shown(db.session, post_id, utcnow()):
+    if not THUMBNAIL_NAME.match(name) or post_id >= 2**63 or not thumbnail_shown(db.session, post_id, utcnow()):
         abort(404)
     try:
         data = storage_from_config(current_app.config).get(f"gallery/{post_id}/{name}")

@@ -11,7 +11,7 @@ from sqlalchemy.sql import Select
 from gallery.rules import likes_of
 from ugc_hub.models import Gallery, GalleryItem, Post, PostHashtag, PostSentiment
 from ugc_hub.models.base import DbSession
-from ugc_hub.services.publication import PublicPost, public_posts_select, to_public
+from ugc_hub.services.publication import PublicPost, is_shown, public_posts_select, to_public
 
 #: Candidates read per wanted tile: some shown posts have no stored image and are skipped.
 CANDIDATES_PER_TILE = 3
@@ -54,7 +54,7 @@ def select_posts(session: DbSession, gallery: Gallery, now: datetime, *, limit: 
     excluded = [i.post_id for i in items if i.kind == "exclude"]
     pinned = [i.post_id for i in items if i.kind == "pin"]
     picked = [i.post_id for i in items if i.kind == "pick"]
-    gate = public_posts_select(now, workspace_id=gallery.workspace_id)
+    gate = public_posts_select(now, workspace_id=gallery.workspace_id, allow_nsfw=bool(gallery.allow_nsfw))
     if excluded:
         gate = gate.where(Post.id.not_in(excluded))
     manual_ids = pinned + picked
@@ -68,3 +68,18 @@ def select_posts(session: DbSession, gallery: Gallery, now: datetime, *, limit: 
         rest += list(session.scalars(query.order_by(*_order(gallery)).limit(wanted)))
         rest.sort(key=lambda post: _sort_key(gallery, post))
     return [to_public(post) for post in (pins + rest)[:wanted]]
+
+
+def thumbnail_shown(session: DbSession, post_id: int, now: datetime) -> bool:
+    """Whether a post's gallery thumbnail may be served: the gate shows it to every surface, or the
+    post is marked adult and a published gallery of its workspace opted in to such posts."""
+    if is_shown(session, post_id, now):
+        return True
+    opted_in = (
+        select(Gallery.id)
+        .where(Gallery.workspace_id == Post.workspace_id, Gallery.published.is_(True), Gallery.allow_nsfw.is_(True))
+        .exists()
+    )
+    return session.scalar(select(Post.id).where(Post.id == post_id, opted_in)) is not None and is_shown(
+        session, post_id, now, allow_nsfw=True
+    )

@@ -32,6 +32,7 @@ class GallerySettings:
     theme: dict[str, str] = field(default_factory=dict)
     item_count: int = 12
     label_language: str = "en"
+    allow_nsfw: bool = False
     pins: list[int] = field(default_factory=list)
     picks: list[int] = field(default_factory=list)
     exclusions: list[int] = field(default_factory=list)
@@ -79,6 +80,7 @@ def check_settings(session: DbSession, workspace_id: int, values: GallerySetting
         theme=theme,
         item_count=values.item_count,
         label_language=values.label_language,
+        allow_nsfw=bool(values.allow_nsfw),
         pins=list(values.pins),
         picks=list(values.picks),
         exclusions=sorted(set(values.exclusions)),
@@ -89,6 +91,7 @@ def _apply(session: DbSession, gallery: Gallery, values: GallerySettings) -> Non
     for name in ("name", "slug", "hashtags", "source_ids", "min_sentiment", "order", "layout", "theme"):
         setattr(gallery, name, getattr(values, name))
     gallery.item_count, gallery.label_language, gallery.updated_at = values.item_count, values.label_language, utcnow()
+    gallery.allow_nsfw = values.allow_nsfw
     session.flush()
     session.execute(delete(GalleryItem).where(GalleryItem.gallery_id == gallery.id))
     rows = [("pin", values.pins), ("pick", values.picks), ("exclude", values.exclusions)]
@@ -117,6 +120,7 @@ def describe(gallery: Gallery, items: Sequence[GalleryItem]) -> dict[str, Any]:
         "theme": dict(gallery.theme or {}),
         "item_count": gallery.item_count,
         "label_language": gallery.label_language,
+        "allow_nsfw": bool(gallery.allow_nsfw),
         "pins": by_kind["pin"],
         "picks": by_kind["pick"],
         "exclusions": by_kind["exclude"],

@@ -164,6 +164,7 @@ DRAFTED = (
     "theme",
     "item_count",
     "label_language",
+    "allow_nsfw",
 )
 
 

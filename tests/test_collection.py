@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import responses
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from collectors.base import Collector, Page, RawItem
@@ -377,3 +377,135 @@ def test_sources_sharing_a_platform_account_run_one_at_a_time(
     slot = db.session.get(AccountLease, (account, 0))
     assert slot is not None and slot.lease_owner is None  # released with the run
     assert collect_source(db.session, first, now=clock).status == "succeeded"
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing in the runner catches it, so nothing is finished or released."""
+
+
+def test_a_killed_manual_run_resumes_when_its_lease_runs_out_though_the_next_run_is_an_hour_ahead(
+    app: Flask, workspace: Any, clock: Clock
+) -> None:
+    class KilledAfterOnePage(FlakyCollector):
+        key = "test.killed"
+        kill = True
+
+        def fetch(self, settings: Any, cursor: Any) -> Iterator[Page]:
+            start = int((cursor or {}).get("page", 0))
+            for page in range(start, 3):
+                if page == 1 and KilledAfterOnePage.kill:
+                    KilledAfterOnePage.kill = False
+                    raise WorkerKilled
+                items = tuple(RawItem(f"k{page}-{n}", {"id": f"k{page}-{n}", "text": f"review {n}"}) for n in range(10))
+                yield Page(items, {"page": page + 1})
+
+    plugins = Registry()
+    plugins.register(KilledAfterOnePage)
+    created = Source(workspace_id=workspace.id, kind="test.killed", name="k", settings={}, schedule_seconds=3600)
+    created.next_run_at = clock.at + timedelta(hours=1)
+    db.session.add(created)
+    db.session.commit()
+    source_id = created.id
+    with pytest.raises(WorkerKilled):  # "Collect now", then kill -9 of the worker mid-run
+        collect_source(db.session, source_id, registry=plugins, now=clock, lease_seconds=60)
+    db.session.rollback()
+    assert post_count() == 10 and source(source_id).lease_owner is not None
+    assert due_sources(db.session, clock.at + timedelta(seconds=59)) == []  # the lease still holds it
+    clock.advance(60)
+    assert source(source_id).next_run_at == clock.at + timedelta(minutes=59)
+    assert due_sources(db.session, clock.at) == [source_id]
+    resumed = collect_source(db.session, source_id, registry=plugins, now=clock, only_if_due=True, trigger="schedule")
+    assert (resumed.status, resumed.new, resumed.updated) == ("succeeded", 20, 0)
+    assert post_count() == 30
+    assert [r.status for r in runs(source_id)] == ["interrupted", "succeeded"]
+    assert due_sources(db.session, clock.at) == []  # finished: the hourly schedule applies again
+
+
+def test_a_later_failure_that_is_not_a_rate_limit_replaces_the_rate_limited_state(
+    app: Flask, workspace: Any, reddit: FakeReddit, clock: Clock
+):
+    source_id = add_source(workspace, "reddit.search", reddit_settings(reddit, page_size=10))
+    reddit.add_fault("429", path="/search/", retry_after=42, after=1)
+    with pytest.raises(RetryLater):
+        collect_source(db.session, source_id, now=clock)
+    assert source(source_id).status == "rate_limited"
+    clock.advance(42)
+    reddit.add_fault("500", path="/search/", after=1)
+    with pytest.raises(RetryLater) as caught:
+        collect_source(db.session, source_id, now=clock, only_if_due=True, trigger="schedule")
+    assert caught.value.result.status == "error"
+    stored = source(source_id)
+    assert stored.status == "active" and "Temporary failure" in (stored.status_message or "")
+    assert "Rate limited" not in (stored.status_message or "")
+    resumed = collect_source(db.session, source_id, now=clock)
+    assert resumed.status == "succeeded" and source(source_id).status == "active" and post_count() == 45
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("challenge_redirect", "security checkpoint"),
+        ("login_required_200", "logged the session out"),
+        ("login_page", "logged the session out"),
+    ],
+)
+def test_an_instagram_checkpoint_answered_with_a_success_status_stops_the_source_at_the_first_request(
+    client: Any, auth: Any, workspace: Any, clock: Clock, kind: str, says: str
+) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeInstagram()
+        fake.install(rsps)
+        source_id = add_source(workspace, "instagram.hashtag", instagram_settings(fake, hashtags=["#acme"]))
+        fake.add_fault(kind, path="web_info", times=10)
+        result = collect_source(db.session, source_id, now=clock)
+        assert len(rsps.calls) == 1  # no retry, neither instaloader's nor the task's: it would make it worse
+    assert result.status == "relogin_required" and result.new == 0
+    stored = source(source_id)
+    assert stored.status == "relogin_required" and says in (stored.status_message or "")
+    assert due_sources(db.session, clock.at + timedelta(days=1)) == []  # waits for a person
+    auth.as_role("viewer")
+    page = client.get(f"/sources/{source_id}").text
+    assert "new login needed" in page and "Import a fresh session for this account" in page
+
+
+def test_one_feed_read_at_two_addresses_stores_each_entry_once(app: Flask, workspace: Any, clock: Clock) -> None:
+    from tests.collectors.test_reviews import RELATIVE_FEED
+    from tests.fakes.reviews import FakeFeed
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        old = FakeFeed(url="http://forum.example.org/feeds/acme.rss", body=RELATIVE_FEED)
+        moved = FakeFeed(url="https://www.forum.example.org/feeds/acme.rss", body=RELATIVE_FEED)
+        old.install(rsps)
+        moved.install(rsps)
+        first = add_source(workspace, "rss.feed", {"url": old.url}, name="feed")
+        second = add_source(workspace, "rss.feed", {"url": moved.url}, name="feed after the move")
+        assert collect_source(db.session, first, now=clock).new == 3
+        again = collect_source(db.session, second, now=clock)
+    assert (again.new, again.updated) == (0, 3)
+    assert post_count() == 3
+    stored = db.session.scalars(select(Post.platform_id).order_by(Post.platform_id)).all()
+    assert stored == ["/t/no-guid", "dup-1", "dup-2"]
+
+
+def test_reddit_nsfw_posts_are_flagged_and_deleted_things_are_rejected_with_their_reason(
+    app: Flask, workspace: Any, clock: Clock
+) -> None:
+    with FakeReddit(
+        total=10,
+        comments_every=5,
+        over_18=frozenset({3}),
+        removed_posts=frozenset({4}),
+        deleted_comments=frozenset({5}),
+    ) as fake:
+        source_id = add_source(workspace, "reddit.search", reddit_settings(fake))
+        result = collect_source(db.session, source_id, now=clock)
+        nsfw, removed = fake.submission_fullname(3), fake.submission_fullname(4)
+    assert (result.status, result.new, result.rejected) == ("succeeded", 10 - 1 + 6 - 2, 3)
+    flagged = db.session.scalars(select(Post.platform_id).where(Post.nsfw.is_(True))).all()
+    assert flagged == [nsfw]
+    empty = or_(Post.text.in_(["[deleted]", "[removed]"]), and_(Post.text == "", Post.title.is_(None)))
+    assert db.session.scalar(select(func.count()).select_from(Post).where(empty)) == 0
+    [run] = runs(source_id)
+    reasons = {r["platform_id"]: r["reason"] for r in run.rejections}
+    assert removed in reasons and "removed or deleted on Reddit" in reasons[removed]
+    assert len([pid for pid in reasons if pid.startswith("t1_")]) == 2

@@ -56,6 +56,30 @@ def test_filters(auth: Any, client: Any, workspace: Any) -> None:
     assert ids_in(client.get("/inbox/?status=approved").text) == []
 
 
+def test_the_nsfw_filter_and_badge(auth: Any, client: Any, workspace: Any) -> None:
+    seed(workspace)
+    ingest_posts(
+        db.session,
+        [make_post(5, text="marked adult on reddit", platform="reddit", posted_at=datetime(2026, 11, 2, tzinfo=UTC))],
+        workspace_id=workspace.id,
+    )
+    adult = pid("sc5")
+    db.session.get(Post, adult).nsfw = True  # type: ignore[union-attr]
+    db.session.commit()
+    auth.as_role("viewer")
+    everything = client.get("/inbox/").text
+    assert len(ids_in(everything)) == 5 and everything.count('class="badge nsfw"') == 1
+    assert ids_in(client.get("/inbox/?nsfw=only").text) == [adult]
+    assert (
+        adult not in ids_in(client.get("/inbox/?nsfw=hide").text)
+        and len(ids_in(client.get("/inbox/?nsfw=hide").text)) == 4
+    )
+    assert 'class="badge nsfw"' in client.get(f"/inbox/posts/{adult}").text
+    client.post("/locale", data={"csrf_token": auth.csrf(), "locale": "fr", "next": "/inbox/"})
+    french = client.get("/inbox/?nsfw=only").text
+    assert "Contenu pour adultes (NSFW)" in french and "uniquement les publications marquées NSFW" in french
+
+
 def test_hostile_text_is_escaped(auth: Any, client: Any, workspace: Any) -> None:
     seed(workspace)
     auth.as_role("viewer")

@@ -70,3 +70,26 @@ def test_upgrade_recomputes_canonical_addresses_stored_by_the_old_rules(app: Fla
     rows = dict(db.session.execute(text("SELECT id, email_canonical FROM customers")).all())
     # The first account of the mailbox takes the canonical address; the second keeps its old form.
     assert rows == {1: "dave@fastmail.com", 2: "dave@dave.fastmail.com", 3: "marie@yahoo.fr"}
+
+def test_reddit_posts_stored_before_the_nsfw_flag_are_flagged_from_their_payload(app: Flask, workspace: Any) -> None:
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="0016")
+    with db.engine.begin() as connection:
+        for number, adult in ((1, True), (2, False)):
+            connection.execute(
+                text(
+                    "INSERT INTO posts (workspace_id, platform, platform_id, text, media, posted_at, collected_at, "
+                    "updated_at, metrics, raw, moderation_status) VALUES (:w, 'reddit', :pid, 't', '[]', :at, :at, "
+                    ":at, '{}', :raw, 'approved')"
+                ),
+                {
+                    "w": workspace.id,
+                    "pid": f"t3_{number}",
+                    "at": datetime(2026, 11, 20, tzinfo=UTC),
+                    "raw": '{"kind": "t3", "data": {"over_18": %s}}' % ("true" if adult else "false"),
+                },
+            )
+    upgrade()
+    flagged = db.session.execute(text("SELECT platform_id FROM posts WHERE nsfw ORDER BY platform_id")).scalars()
+    assert list(flagged) == ["t3_1"]

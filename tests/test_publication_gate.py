@@ -28,6 +28,7 @@ facts = st.builds(
     licence_end=instants,
     granted_by_author=st.booleans(),
     removed_on_platform=st.booleans(),
+    nsfw=st.booleans(),
 )
 
 
@@ -47,6 +48,15 @@ def test_the_rule_shows_only_an_approved_credited_post_inside_its_granted_window
     assert not may_show(PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, True, True), NOW)
 
 
+def test_a_post_marked_adult_is_shown_only_where_a_gallery_opted_in() -> None:
+    adult = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, nsfw=True)
+    assert not may_show(adult, NOW)
+    assert may_show(adult, NOW, allow_nsfw=True)
+    assert not may_show(
+        PublicationFacts("new", True, "granted", NOW - timedelta(days=1), None, nsfw=True), NOW, allow_nsfw=True
+    )
+
+
 def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
     ingest_posts(db.session, [make_post(n) for n in range(8)], workspace_id=workspace.id)
     post_ids = [p.id for p in db.session.query(Post).order_by(Post.id)]
@@ -57,10 +67,11 @@ def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
     shown = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, True)
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(st.lists(facts, min_size=len(post_ids), max_size=len(post_ids)))
-    @example([replace(shown, removed_on_platform=n % 2 == 0) for n in range(len(post_ids))])
-    @example([replace(shown, granted_by_author=n % 2 == 0) for n in range(len(post_ids))])
-    def agree(all_facts: list[PublicationFacts]) -> None:
+    @given(st.lists(facts, min_size=len(post_ids), max_size=len(post_ids)), st.booleans())
+    @example([replace(shown, removed_on_platform=n % 2 == 0) for n in range(len(post_ids))], False)
+    @example([replace(shown, granted_by_author=n % 2 == 0) for n in range(len(post_ids))], False)
+    @example([replace(shown, nsfw=n % 2 == 0) for n in range(len(post_ids))], False)
+    def agree(all_facts: list[PublicationFacts], allow_nsfw: bool) -> None:
         db.session.execute(delete(PostRights))
         for post_id, f in zip(post_ids, all_facts, strict=True):
             post = db.session.get(Post, post_id)
@@ -68,6 +79,7 @@ def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
             post.moderation_status = f.moderation_status
             post.author_id = authors[post_id] if f.has_author else None
             post.removed_on_platform_at = NOW - timedelta(hours=1) if f.removed_on_platform else None
+            post.nsfw = f.nsfw
             if f.rights_state is not None:
                 # Not granted by this post's author: another account of the batch granted it.
                 other = next(a for a in authors.values() if a != authors[post_id])
@@ -81,10 +93,14 @@ def test_sql_gate_agrees_with_the_rule(workspace: Any) -> None:
                     )
                 )
         db.session.commit()
-        expected = {pid for pid, f in zip(post_ids, all_facts, strict=True) if may_show(f, NOW)}
-        listed = {p.id for p in publication.public_posts(db.session, NOW, workspace_id=workspace.id)}
+        expected = {pid for pid, f in zip(post_ids, all_facts, strict=True) if may_show(f, NOW, allow_nsfw=allow_nsfw)}
+        listed = {
+            p.id for p in publication.public_posts(db.session, NOW, workspace_id=workspace.id, allow_nsfw=allow_nsfw)
+        }
         assert listed == expected
-        assert {pid for pid in post_ids if publication.is_shown(db.session, pid, NOW)} == expected
+        assert {
+            pid for pid in post_ids if publication.is_shown(db.session, pid, NOW, allow_nsfw=allow_nsfw)
+        } == expected
 
     agree()
 
@@ -120,3 +136,17 @@ def test_moderation_announces_the_posts_whose_visibility_may_change(workspace: A
         moderate(db.session, post_ids=ids[:2], status="approved", actor=CLI)
         moderate(db.session, post_ids=ids[:2], status="approved", actor=CLI)
     assert heard == [ids[:2]]
+
+
+def test_the_sql_gate_hides_a_post_marked_adult_unless_the_surface_opted_in(workspace: Any) -> None:
+    ingest_posts(db.session, [make_post(n) for n in range(2)], workspace_id=workspace.id)
+    adult, ordinary = db.session.query(Post).order_by(Post.id).all()
+    for post in (adult, ordinary):
+        post.moderation_status = "approved"
+        db.session.add(PostRights(post_id=post.id, state="granted", licence_start=NOW - timedelta(days=1)))
+    adult.nsfw = True
+    db.session.commit()
+    assert [p.id for p in publication.public_posts(db.session, NOW)] == [ordinary.id]
+    assert not publication.is_shown(db.session, adult.id, NOW)
+    assert {p.id for p in publication.public_posts(db.session, NOW, allow_nsfw=True)} == {adult.id, ordinary.id}
+    assert publication.is_shown(db.session, adult.id, NOW, allow_nsfw=True)

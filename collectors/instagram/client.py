@@ -5,7 +5,8 @@ random pause before each request, and ``RaisingRateController.sleep`` raises ``R
 where instaloader would wait (its request budget per 11/30-minute window, or up to 30 minutes
 after a 429), so a Celery worker retries later instead of blocking. ``fatal_status_codes``
 makes 401 ("Please wait a few minutes") and 403 abort at once rather than being retried, which
-Instagram punishes.
+Instagram punishes; so do the checkpoint answers with a 200 or 302 status that
+``CheckpointAwareContext`` recognises.
 
 Sessions are cookie dicts (``sessionid``, ``csrftoken``, ``ds_user_id``...), loaded with
 ``Instaloader.load_session``; an uploaded pickle is never read.
@@ -32,6 +33,7 @@ from instaloader.exceptions import (
 )
 
 from collectors.errors import CollectorError, ConfigurationError, RateLimited, ReloginRequired, TransientError
+from collectors.instagram.checkpoint import CheckpointAwareContext
 
 # A 401 "Please wait a few minutes" lasts hours in practice (instaloader issues #2426, #2501).
 DEFAULT_WAIT_BACKOFF = 3 * 3600.0
@@ -95,6 +97,9 @@ def build_loader(values: Mapping[str, Any]) -> instaloader.Instaloader:
         rate_controller=RaisingRateController,
         fatal_status_codes=[401, 403],
     )
+    # Instaloader builds its context itself; the subclass only adds a check to each JSON answer
+    # (see collectors.instagram.checkpoint), so switching the class keeps every setting above.
+    loader.context.__class__ = CheckpointAwareContext
     # Let errors inside instaloader's error_catcher blocks reach us instead of being printed.
     loader.context.raise_all_errors = True
     if values.get("session"):

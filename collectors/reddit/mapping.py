@@ -1,9 +1,11 @@
 """Map Reddit things (``{"kind": "t3"|"t1", "data": {...}}`` as the API sends them) to posts.
 
 Pure functions, no praw: the payload is the JSON Reddit returned, kept verbatim in ``raw``.
-A deleted post keeps its title but loses its body ("[deleted]"/"[removed]"); an account that
-was deleted shows as author "[deleted]" with no ``author_fullname``. Both map to an empty text
-or ``author=None`` rather than to the placeholder strings.
+A deleted or removed post keeps its title but loses its body ("[deleted]"/"[removed]", or a
+``removed_by_category``); a comment loses its body the same way. Such things raise ``SkippedItem``:
+an empty post would reach the inbox with nothing of the author's left. An account that was deleted
+shows as author "[deleted]" with no ``author_fullname``: its posts map with ``author=None``.
+``over_18`` becomes the post's ``nsfw`` flag.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from collectors.errors import MappingError
+from collectors.errors import MappingError, SkippedItem
 from collectors.incremental import utc_from_timestamp
 from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import MediaItem, NormalizedAuthor, NormalizedPost
@@ -30,6 +32,9 @@ def map_thing(payload: Mapping[str, Any]) -> NormalizedPost:
     fullname = data.get("name")
     if not isinstance(fullname, str) or not fullname.startswith(f"{kind}_"):
         raise MappingError(f"Reddit {kind}: 'name' (the fullname) is missing or malformed: {fullname!r}")
+    if is_deleted(data):
+        why = data.get("removed_by_category") or "deleted"
+        raise SkippedItem(f"Reddit {kind} {fullname} was removed or deleted on Reddit ({why})", platform_id=fullname)
     created = _number(data, "created_utc", fullname)
     permalink = data.get("permalink")
     common: dict[str, Any] = {
@@ -39,6 +44,7 @@ def map_thing(payload: Mapping[str, Any]) -> NormalizedPost:
         "permalink": f"{REDDIT}{permalink}" if isinstance(permalink, str) and permalink.startswith("/") else None,
         "posted_at": utc_from_timestamp(created),
         "raw": dict(payload),
+        "nsfw": data.get("over_18") is True,
     }
     if kind == "t3":
         title = data.get("title")

@@ -87,6 +87,12 @@ def parse_reviews(text: str, app_id: str) -> tuple[list[Any], str | None]:
     return reviews, token
 
 
+def reviews_url(lib: SimpleNamespace, base_url: str, *, lang: str, country: str) -> str:
+    """The library's batchexecute address, under ``base_url`` instead of play.google.com."""
+    url = str(lib.Formats.Reviews.build(lang=lang, country=country))
+    return base_url.rstrip("/") + url.removeprefix(PLAY) if url.startswith(PLAY) else url
+
+
 def _review_stamp(review: Any) -> float | None:
     try:
         return as_float(review[5][0])
@@ -106,13 +112,20 @@ class GooglePlayReviewsCollector(Collector):
     concurrency_per_account = 1
     settings_schema = (
         SettingField("app_id", "App id", "str", required=True, help="The package name, e.g. com.acme.app."),
-        SettingField("lang", "Language", "str", default="en"),
+        SettingField(
+            "lang",
+            "Store language",
+            "str",
+            default="en",
+            help="The language the store page is asked in, not the reviews'.",
+        ),
         SettingField("country", "Country", "str", default="us"),
         SettingField("lookback_days", "First run: look back (days, 0 = no limit)", "int", default=90),
         SettingField("page_size", "Reviews per request", "int", default=100, advanced=True),
         SettingField("max_pages", "Requests per run", "int", default=20, advanced=True),
         SettingField("slack_seconds", "Late-arrival window (seconds)", "int", default=86400, advanced=True),
         SettingField("timeout", "Request timeout (seconds)", "int", default=20, advanced=True),
+        SettingField("base_url", "Google Play base URL", "str", default=PLAY, advanced=True),
     )
 
     def check_values(self, values: dict[str, Any]) -> list[str]:
@@ -121,6 +134,8 @@ class GooglePlayReviewsCollector(Collector):
             problems.append("the Google Play app id is a package name such as com.acme.app")
         if not 1 <= values["page_size"] <= 200:
             problems.append("reviews per request must be between 1 and 200")
+        if not values["base_url"].startswith(("https://", "http://")):
+            problems.append("the Google Play base URL must start with https:// or http://")
         return problems
 
     def account_key(self, settings: Mapping[str, Any]) -> str:
@@ -149,7 +164,7 @@ class GooglePlayReviewsCollector(Collector):
                 if high_water is not None
                 else lookback_floor(utc_now(), values["lookback_days"])
             )
-        url = lib.Formats.Reviews.build(lang=values["lang"], country=values["country"])
+        url = reviews_url(lib, values["base_url"], lang=values["lang"], country=values["country"])
         with guarded_session() as session:
             while True:
                 body = lib.Formats.Reviews.build_body(
@@ -223,7 +238,9 @@ def map_play_review(payload: Mapping[str, Any]) -> NormalizedPost:
         permalink=f"{PLAY}/store/apps/details?id={app_id}&reviewId={review_id}" if isinstance(app_id, str) else None,
         posted_at=datetime.fromtimestamp(stamp, UTC),
         metrics={"thumbs_up": thumbs} if isinstance(thumbs, int) and not isinstance(thumbs, bool) else {},
-        language=payload.get("lang") if isinstance(payload.get("lang"), str) else None,
+        # ``lang`` is the store language the request asked for, not the review's: a Spanish review
+        # read through an English store page stays unknown here, and the hub detects it (lingua).
+        language=None,
         rating=float(score),
         raw=dict(payload),
     )

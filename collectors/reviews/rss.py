@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 from collectors.base import Collector, Page, RawItem, SettingField
 from collectors.errors import ConfigurationError, MappingError, TransientError
@@ -52,6 +53,36 @@ def entry_id(entry: Mapping[str, Any]) -> str:
             return value.strip()
     basis = f"{entry.get('title', '')}|{entry.get('published', entry.get('updated', ''))}"
     return "sha1:" + hashlib.sha1(basis.encode(), usedforsecurity=False).hexdigest()
+
+
+def resolve_links(entry: dict[str, Any], base: str) -> dict[str, Any]:
+    """Return the entry with its links made absolute against the feed's address, its id left alone."""
+    for key in ("link", "comments"):
+        if isinstance(entry.get(key), str):
+            entry[key] = urljoin(base, entry[key])
+    links = entry.get("links")
+    if isinstance(links, list):
+        entry["links"] = [
+            {**link, "href": urljoin(base, link["href"])}
+            if isinstance(link, dict) and isinstance(link.get("href"), str)
+            else link
+            for link in links
+        ]
+    return entry
+
+
+def _seen_under_old_id(seen: dict[str, float], ident: str, base: str) -> bool:
+    """Whether the entry was collected when ids were resolved against the feed's address.
+
+    Such a mark is moved to the entry's own id, so the entry is neither stored twice nor looked up
+    this way again. Posts stored then keep their old id: it cannot be told apart from an absolute
+    guid, so no migration rewrites it.
+    """
+    old = urljoin(base, ident)
+    if old == ident or old not in seen:
+        return False
+    seen[ident] = seen.pop(old)
+    return True
 
 
 def looks_truncated(content: bytes) -> bool:
@@ -140,10 +171,10 @@ class RssFeedCollector(Collector):
                 (), {"v": 1, "etag": cursor.get("etag"), "modified": cursor.get("modified"), "seen": load_seen(cursor)}
             )
             return
-        parsed = feedparser.parse(
-            response.content,
-            response_headers={k.lower(): v for k, v in response.headers.items()} | {"content-location": response.url},
-        )
+        # No base address for feedparser: it would resolve relative guids against it too, and one
+        # feed read at two addresses would give every entry two ids. Links are resolved below.
+        headers_seen = {k.lower(): v for k, v in response.headers.items() if k.lower() != "content-location"}
+        parsed = feedparser.parse(response.content, response_headers=headers_seen)
         if not parsed.entries and not parsed.get("version"):
             raise ConfigurationError(f"{values['url']} did not return an RSS or Atom feed")
         if parsed.bozo and looks_truncated(response.content):
@@ -157,11 +188,12 @@ class RssFeedCollector(Collector):
         feed_title = parsed.feed.get("title") if isinstance(parsed.feed, Mapping) else None
         for entry in parsed.entries:
             ident = entry_id(entry)
-            if ident in seen:
+            if ident in seen or _seen_under_old_id(seen, ident, response.url):
                 continue
             stamp = entry_timestamp(entry)
             seen[ident] = stamp if stamp is not None else time.time()
-            items.append(RawItem(ident, jsonable(entry), {"feed_url": values["url"], "feed_title": feed_title}))
+            payload = resolve_links(jsonable(entry), response.url)
+            items.append(RawItem(ident, payload, {"feed_url": values["url"], "feed_title": feed_title}))
         next_cursor = {
             "v": 1,
             "etag": response.headers.get("ETag"),

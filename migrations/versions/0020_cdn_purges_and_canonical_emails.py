@@ -10,7 +10,7 @@ Contest entries from an upload name their entrant by canonical address; they are
 "entries per person" counts every address of one mailbox as one person from now on.
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-08 09:00:00.000000
 
 """
@@ -23,7 +23,7 @@ from ugc_hub.domain.emails import EmailError, canonical_email
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0017'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

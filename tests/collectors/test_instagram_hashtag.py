@@ -181,3 +181,17 @@ def test_a_pickled_session_is_refused_not_unpickled(fake: FakeInstagram):
     ]
     with pytest.raises(ConfigurationError):
         list(PLUGIN.fetch(instagram_settings(fake, hashtags=["acme"], session=pickled), None))
+
+
+@pytest.mark.parametrize("kind", ["challenge_redirect", "login_required_200", "login_page"])
+@pytest.mark.parametrize("path", ["web_info", "/explore/"])
+def test_checkpoint_answers_with_a_success_status_need_a_new_login_without_a_retry(
+    fake: FakeInstagram, rsps: responses.RequestsMock, kind: str, path: str
+):
+    fake.add_fault(kind, path=path, times=10)
+    delivered: list[Page] = []
+    with pytest.raises(ReloginRequired):
+        for page in PLUGIN.fetch(settings(fake), None):
+            delivered.append(page)
+    assert [path in str(call.request.url) for call in rsps.calls].count(True) == 1
+    assert len(delivered) == (0 if path == "web_info" else 2)

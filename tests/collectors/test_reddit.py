@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from collectors.base import Page
-from collectors.errors import ConfigurationError, RateLimited, TransientError
+from collectors.errors import ConfigurationError, RateLimited, SkippedItem, TransientError
 from collectors.reddit import replies
 from collectors.reddit.search import RedditSearchCollector, build_query
 from tests.fakes.harness import reddit_settings
@@ -94,13 +94,28 @@ def test_a_run_cut_by_a_failure_resumes_from_the_last_page_without_loss_or_repea
     assert sorted(collected) == sorted(everything) and len(collected) == len(set(collected))
 
 
-def test_deleted_posts_and_deleted_accounts_map_without_placeholders():
-    with FakeReddit(total=12, comments_every=5, deleted_posts=frozenset({7}), deleted_authors=frozenset({10})) as fake:
+def test_deleted_and_removed_things_are_skipped_with_a_reason_and_deleted_accounts_map_without_placeholders():
+    with FakeReddit(
+        total=12,
+        comments_every=5,
+        deleted_posts=frozenset({7}),
+        removed_posts=frozenset({8}),
+        deleted_comments=frozenset({5}),
+        deleted_authors=frozenset({10}),
+    ) as fake:
         pages = list(PLUGIN.fetch(reddit_settings(fake), None))
-    posts = {p.platform_id: p for p in PLUGIN.map_items(i for page in pages for i in page.items).posts}
-    deleted = posts[fake.submission_fullname(7)]
-    assert deleted.author is None and deleted.text == "" and deleted.title == "Loving my #acme gadget no. 7"
-    assert deleted.raw["data"]["selftext"] == "[deleted]"  # verbatim payload kept
+    batch = PLUGIN.map_items(i for page in pages for i in page.items)
+    posts = {p.platform_id: p for p in batch.posts}
+    skipped = {f.item.platform_id: f.error for f in batch.failures}
+    assert all(isinstance(error, SkippedItem) for error in skipped.values())
+    assert "removed or deleted on Reddit (deleted)" in skipped[fake.submission_fullname(7)].message
+    assert "removed or deleted on Reddit (moderator)" in skipped[fake.submission_fullname(8)].message
+    gone_comments = [pid for pid in skipped if pid.startswith("t1_")]
+    assert len(gone_comments) == 2  # "[removed]" and "[deleted]" under submission 5; its reply is kept
+    assert all(
+        p.text and p.text not in ("[deleted]", "[removed]") for p in posts.values() if p.platform_id.startswith("t1_")
+    )
+    assert len(posts) + len(skipped) == 12 + 3 * 3
     orphaned = posts[fake.submission_fullname(10)]
     assert orphaned.author is None and "Got the new #acme gadget" in orphaned.text
     comments = [
@@ -109,6 +124,16 @@ def test_deleted_posts_and_deleted_accounts_map_without_placeholders():
         if p.platform_id.startswith("t1_") and p.raw["data"]["link_id"] == fake.submission_fullname(10)
     ]
     assert sorted((c.author.handle if c.author else "") for c in comments) == ["", "commenter1", "commenter2"]
+
+
+def test_over_18_posts_carry_the_nsfw_flag():
+    with FakeReddit(total=6, comments_every=0, over_18=frozenset({2, 4})) as fake:
+        pages = list(PLUGIN.fetch(reddit_settings(fake), None))
+        search = next(r for r in fake.requests if r.path.endswith("/search/"))
+    assert search.query["include_over_18"] == "on"
+    posts = PLUGIN.map_items(i for page in pages for i in page.items).posts
+    assert {p.platform_id for p in posts if p.nsfw} == {fake.submission_fullname(2), fake.submission_fullname(4)}
+    assert len(posts) == 6
 
 
 def test_a_changed_shape_fails_one_item_with_a_clear_message_and_maps_the_rest():

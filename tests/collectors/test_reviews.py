@@ -107,6 +107,59 @@ def test_a_page_that_is_not_a_feed_is_a_configuration_error(rsps: responses.Requ
         list(RSS_PLUGIN.fetch({"url": "https://example.org/gone.rss"}, None))
 
 
+RELATIVE_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Dups</title><link>/</link><description>d</description>
+<item><title>First</title><link>/t/dup-1</link><guid>dup-1</guid>
+<pubDate>Fri, 20 Nov 2026 09:12:00 +0000</pubDate><description>one #acme</description>
+<enclosure url="/uploads/1.jpg" length="1" type="image/jpeg"/></item>
+<item><title>Second</title><guid>dup-2</guid>
+<pubDate>Fri, 20 Nov 2026 08:12:00 +0000</pubDate><description>two #acme</description></item>
+<item><title>Third</title><link>/t/no-guid</link>
+<pubDate>Fri, 20 Nov 2026 07:12:00 +0000</pubDate><description>three #acme</description></item>
+</channel></rss>
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "site", "folder"),
+    [
+        ("http://forum.example.org/feeds/acme.rss", "http://forum.example.org", "http://forum.example.org/feeds"),
+        ("https://forum.example.org/feeds/acme.rss", "https://forum.example.org", "https://forum.example.org/feeds"),
+        ("https://new.example.net/x/y.rss", "https://new.example.net", "https://new.example.net/x"),
+    ],
+)
+def test_entry_ids_are_the_feeds_own_not_resolved_against_the_feed_url(
+    rsps: responses.RequestsMock, url: str, site: str, folder: str
+):
+    feed = FakeFeed(url=url, body=RELATIVE_FEED)
+    feed.install(rsps)
+    [page] = list(RSS_PLUGIN.fetch({"url": feed.url}, None))
+    assert ids([page]) == ["dup-1", "dup-2", "/t/no-guid"]  # the same from every address the feed has
+    first, second, third = RSS_PLUGIN.map_items(page.items).posts
+    # Links are still resolved against the feed's address, as a reader would follow them.
+    assert first.permalink == f"{site}/t/dup-1" and [m.url for m in first.media] == [f"{site}/uploads/1.jpg"]
+    assert second.permalink == f"{folder}/dup-2"  # a guid without isPermaLink="false" is the link
+    assert third.permalink == f"{site}/t/no-guid"
+
+
+def test_entries_remembered_under_the_old_resolved_id_are_not_collected_again(rsps: responses.RequestsMock):
+    url = "https://forum.example.org/feeds/acme.rss"
+    feed = FakeFeed(url=url, body=RELATIVE_FEED)
+    feed.install(rsps)
+    old = {
+        "v": 1,
+        "etag": None,
+        "modified": None,
+        "seen": {
+            "https://forum.example.org/feeds/dup-1": 1_795_684_320.0,
+            "https://forum.example.org/t/no-guid": 1_795_677_120.0,
+        },
+    }
+    [page] = list(RSS_PLUGIN.fetch({"url": feed.url}, old))
+    assert ids([page]) == ["dup-2"]
+    assert set(page.next_cursor["seen"]) == {"dup-1", "dup-2", "/t/no-guid"}
+
+
 def test_an_entry_without_content_fails_alone():
     with pytest.raises(MappingError, match="no title, text or link"):
         RSS_PLUGIN.map_item(RawItem("x", {"id": "x"}))
@@ -177,10 +230,34 @@ def test_google_play_reviews_newest_first_with_ratings(rsps: responses.RequestsM
     assert [len(p.items) for p in pages] == [100, 100, 50]
     assert [r["token"] for r in fake.requests_seen] == [None, "tok-149", "tok-49"]
     post = PLAY.map_item(pages[0].items[0])
-    assert post.platform_id == fake.review_id(249) and post.rating == 5.0 and post.language == "en"
+    assert post.platform_id == fake.review_id(249) and post.rating == 5.0 and post.language is None
     assert post.author is not None and post.author.handle == "Play User 27"
     assert post.posted_at is not None and post.posted_at.tzinfo is not None
     assert ssl._create_default_https_context is ssl.create_default_context
+
+
+def test_google_play_leaves_the_language_unknown_instead_of_the_settings_lang(rsps: responses.RequestsMock):
+    fake = FakeGooglePlay(total=3, texts={2: "Muy buena aplicación, la uso todos los días."})
+    fake.install(rsps)
+    pages = list(PLAY.fetch({"app_id": fake.app_id, "lang": "en"}, None))
+    posts = {p.platform_id: p for p in PLAY.map_items(i for page in pages for i in page.items).posts}
+    spanish = posts[fake.review_id(2)]
+    assert spanish.text.startswith("Muy buena") and spanish.language is None  # the hub detects it (lingua)
+    assert {p.language for p in posts.values()} == {None}
+    from sentiment import detect_language
+
+    assert detect_language(spanish.text) == "es"
+
+
+def test_the_google_play_endpoint_is_a_setting(rsps: responses.RequestsMock):
+    fake = FakeGooglePlay(total=5, base_url="https://play-proxy.example.test/")
+    fake.install(rsps)
+    pages = list(PLAY.fetch({"app_id": fake.app_id, "base_url": fake.base_url}, None))
+    assert ids(pages) == [fake.review_id(i) for i in range(4, -1, -1)]
+    assert str(rsps.calls[0].request.url).startswith("https://play-proxy.example.test/_/PlayStoreUi/data/batchexecute?")
+    post = PLAY.map_item(pages[0].items[0])
+    assert post.permalink is not None and post.permalink.startswith("https://play.google.com/store/apps/details?")
+    assert PLAY.check({"app_id": fake.app_id, "base_url": "ftp://play.example"}) != []
 
 
 def test_google_play_network_errors_are_never_an_empty_result(rsps: responses.RequestsMock):

@@ -8,7 +8,10 @@ Bodies are built from the shapes in ``data/instagram/``; posts are generated fro
 
 Faults are queued with ``add_fault(kind, path=..., times=...)``; kinds: ``429``, ``500``,
 ``timeout``, ``truncated``, ``login_redirect``, ``checkpoint``, ``please_wait`` (401),
-``login_required`` (403), ``feedback``, ``not_found``, ``changed_shape``.
+``login_required`` (403), ``feedback``, ``not_found``, ``changed_shape``, and the checkpoint answers
+Instagram gives with a success status: ``challenge_redirect`` (302 to ``/challenge/?next=…``),
+``login_required_200`` (200 ``{"status": "fail", "message": "login_required"}``) and ``login_page``
+(200, the HTML login page).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
 import responses
@@ -25,6 +28,12 @@ from instaloader import Post
 
 from tests.fakes.instagram_content import PROFILE, InstagramContent, load, token, untoken
 
+LOGIN_PAGE = (
+    '<!DOCTYPE html><html lang="en"><head><title>Login \u2022 Instagram</title></head><body>'
+    '<form id="loginForm" method="post" action="/accounts/login/ajax/">'
+    '<input name="username" type="text"><input name="password" type="password">'
+    '<button type="submit">Log in</button></form></body></html>'
+)
 ERROR_BODIES = {
     "checkpoint": (400, load("checkpoint.json")),
     "please_wait": (401, load("please_wait.json")),
@@ -82,6 +91,13 @@ class FakeInstagram(InstagramContent):
                 return 500, {"Content-Type": "text/html"}, "<html><body>Oops, an error occurred.</body></html>"
             if fault.kind == "login_redirect":
                 return 302, {"location": "https://www.instagram.com/accounts/login/?next=%2Fexplore%2F"}, ""
+            if fault.kind == "challenge_redirect":
+                path = urlsplit(url).path
+                return 302, {"location": f"https://www.instagram.com/challenge/?next={quote(path, safe='')}"}, ""
+            if fault.kind == "login_required_200":
+                return 200, JSON_HEADERS, json.dumps(load("login_required.json"))
+            if fault.kind == "login_page":
+                return 200, {"Content-Type": "text/html; charset=utf-8"}, LOGIN_PAGE
             if fault.kind == "truncated":
                 status, headers, body = handler(request)
                 return status, headers, body[: len(body) // 2]

@@ -56,6 +56,12 @@ class FakeReddit:
     comments_every: int = 5
     deleted_posts: frozenset[int] = frozenset()
     deleted_authors: frozenset[int] = frozenset()
+    #: Submissions a moderator removed: "[removed]" body, ``removed_by_category="moderator"``.
+    removed_posts: frozenset[int] = frozenset()
+    #: Submissions whose first comment was removed ("[removed]") and second deleted ("[deleted]").
+    deleted_comments: frozenset[int] = frozenset()
+    #: Submissions marked ``over_18``.
+    over_18: frozenset[int] = frozenset()
     changed_shape: frozenset[int] = frozenset()
     client_id: str = "test-client"
     client_secret: str = "test-secret"
@@ -255,9 +261,13 @@ class FakeReddit:
         if index in self.deleted_posts:
             data.update(author="[deleted]", selftext="[deleted]", selftext_html=None, removed_by_category="deleted")
             data.pop("author_fullname", None)
+        elif index in self.removed_posts:
+            data.update(selftext="[removed]", selftext_html=None, removed_by_category="moderator")
         elif index in self.deleted_authors:
             data["author"] = "[deleted]"
             data.pop("author_fullname", None)
+        if index in self.over_18:
+            data["over_18"] = True
         if index in self.changed_shape:
             data.pop("created_utc", None)
             data.pop("created", None)
@@ -294,6 +304,10 @@ class FakeReddit:
         )
         if index in self.deleted_authors and number == 0:
             data["author"] = "[deleted]"
+            data.pop("author_fullname", None)
+        if index in self.deleted_comments and number in (0, 1):
+            gone = "[removed]" if number == 0 else "[deleted]"
+            data.update(body=gone, body_html=f'<div class="md"><p>{gone}</p>\n</div>', author="[deleted]")
             data.pop("author_fullname", None)
         return data
 

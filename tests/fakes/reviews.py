@@ -30,7 +30,11 @@ APPSTORE_ENTRY: dict[str, Any] = json.loads((DATA / "appstore_entry.json").read_
 APPSTORE_FEED: dict[str, Any] = json.loads((DATA / "appstore_feed.json").read_text())
 APPSTORE_APP: dict[str, Any] = json.loads((DATA / "appstore_app_entry.json").read_text())
 PLAY_REVIEW: list[Any] = json.loads((DATA / "googleplay_review.json").read_text())
-PLAY_URL = re.compile(r"https://play\.google\.com/_/PlayStoreUi/data/batchexecute\?hl=\w+&gl=\w+$")
+
+
+def play_url(base_url: str) -> re.Pattern[str]:
+    """The batchexecute address under another Google Play base URL (a proxy, a test server)."""
+    return re.compile(re.escape(base_url.rstrip("/")) + r"/_/PlayStoreUi/data/batchexecute\?hl=\w+&gl=\w+$")
 
 
 @dataclass
@@ -181,6 +185,9 @@ class FakeGooglePlay:
     changed_shape: frozenset[int] = frozenset()
     faults: _Faults = field(default_factory=_Faults)
     requests_seen: list[dict[str, Any]] = field(default_factory=list)
+    base_url: str = "https://play.google.com"
+    #: Review texts by index, replacing the generated English ones.
+    texts: dict[int, str] = field(default_factory=dict)
 
     def review_id(self, index: int) -> str:
         return f"gp:AOqpTO{index:08d}"
@@ -192,7 +199,7 @@ class FakeGooglePlay:
         raw[1][0] = f"Play User {index % 37}"
         raw[1][1][3][2] = f"https://play-lh.googleusercontent.com/a-/user{index % 37}"
         raw[2] = 1 + index % 5
-        raw[4] = f"Works {'fine' if index % 5 > 1 else 'badly'} on my phone (review {index})."
+        raw[4] = self.texts.get(index, f"Works {'fine' if index % 5 > 1 else 'badly'} on my phone (review {index}).")
         raw[5] = [stamp, 120000000]
         raw[6] = index % 9
         if index % 6 == 0:
@@ -202,7 +209,7 @@ class FakeGooglePlay:
         return raw
 
     def install(self, rsps: responses.RequestsMock) -> None:
-        rsps.add_callback(responses.POST, PLAY_URL, callback=self._serve)
+        rsps.add_callback(responses.POST, play_url(self.base_url), callback=self._serve)
 
     def _serve(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")

@@ -52,6 +52,8 @@ class NormalizedPost:
     language: str | None = None
     rating: float | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    #: The platform marks the post adult-only (Reddit's ``over_18``).
+    nsfw: bool = False
 
 
 def extract_hashtags(text: str) -> list[str]:

@@ -26,18 +26,22 @@ class PublicationFacts:
     #: Deleted or removed on its platform (found by the scheduled check); defaulted so the other
     #: conditions' call sites need not name it.
     removed_on_platform: bool = False
+    #: Marked adult by its platform (Reddit's ``over_18``).
+    nsfw: bool = False
 
 
-def may_show(facts: PublicationFacts, now: datetime) -> bool:
+def may_show(facts: PublicationFacts, now: datetime, *, allow_nsfw: bool = False) -> bool:
     """Approved by a moderator, credited to a known author, inside a granted, unrevoked licence window,
     and still up on its platform.
 
     A post without an author cannot carry its "@author" credit, so it is never shown; nor is a post
     re-collected under another account than the one that granted, since that account never agreed. A
-    post its author deleted (or the platform removed) is gone for good, whatever the grant says.
+    post its author deleted (or the platform removed) is gone for good, whatever the grant says. A post
+    the platform marked adult is shown only where the surface opted in (a gallery's ``allow_nsfw``).
     """
     return (
-        facts.moderation_status == "approved"
+        (allow_nsfw or not facts.nsfw)
+        and facts.moderation_status == "approved"
         and facts.has_author
         and facts.rights_state == GRANTED
         and facts.granted_by_author

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ugc_hub.models.base import JSONType, UTCDateTime, db, utcnow
@@ -35,6 +35,8 @@ class Gallery(db.Model):  # type: ignore[name-defined]
     item_count: Mapped[int] = mapped_column(Integer, default=12)
     label_language: Mapped[str] = mapped_column(String(8), default="en")
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Whether posts the platform marked adult may appear (the public gate refuses them otherwise).
+    allow_nsfw: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

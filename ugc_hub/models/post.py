@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ugc_hub.models.base import JSONType, UTCDateTime, db, utcnow
@@ -60,6 +60,8 @@ class Post(db.Model):  # type: ignore[name-defined]
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     rating: Mapped[float | None] = mapped_column(Float, nullable=True)
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Marked adult by the platform (Reddit's ``over_18``); never public unless a gallery opts in.
+    nsfw: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Moderation is its own column: rights, sentiment and contests keep their own state elsewhere.
     moderation_status: Mapped[str] = mapped_column(String(16), default="new")
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -147,22 +147,30 @@ def _account(registry: CollectorLookup, source: Source) -> tuple[str, int] | Non
 
 
 def is_due(source: Source, now: datetime) -> bool:
-    """Whether the scheduler should run this source now."""
+    """Whether the scheduler should run this source now.
+
+    A lease is only left behind by a run that never finished (a worker killed mid-run): once it
+    expires the source is due whatever its ``next_run_at`` says, since that run never set it and the
+    one before may have put it an hour ahead.
+    """
+    lease_free = source.lease_expires_at is None or source.lease_expires_at <= now
+    abandoned = source.lease_owner is not None and lease_free
     return (
         source.status in SCHEDULED_STATUSES
-        and (source.next_run_at is None or source.next_run_at <= now)
-        and (source.lease_expires_at is None or source.lease_expires_at <= now)
+        and (source.next_run_at is None or source.next_run_at <= now or abandoned)
+        and lease_free
     )
 
 
 def due_sources(session: DbSession, now: datetime) -> list[int]:
-    """Return the ids of sources whose next run is due and that no live run holds."""
+    """Return the ids of sources whose next run is due, or whose last run died, and that no live run holds."""
     return list(
         session.scalars(
             select(Source.id)
             .where(
                 Source.status.in_(SCHEDULED_STATUSES),
-                or_(Source.next_run_at.is_(None), Source.next_run_at <= now),
+                # The same rule as ``is_due``: an expired lease still owned is an abandoned run.
+                or_(Source.next_run_at.is_(None), Source.next_run_at <= now, Source.lease_owner.is_not(None)),
                 or_(Source.lease_expires_at.is_(None), Source.lease_expires_at <= now),
             )
             .order_by(Source.id)
@@ -234,6 +242,8 @@ def collect_source(
     source = session.get(Source, source_id)
     assert source is not None
     paused = source.status == "paused"
+    # Read now: after a failed page the session is rolled back, and a database error may not let it reload.
+    status_after_failure = _after_rate_limit(source.status)
     run = _Run(session, run_id, source, owner, now, lease_seconds)
     try:
         plugin = registry.get(source.kind)()
@@ -273,7 +283,12 @@ def collect_source(
     except ReloginRequired as exc:
         return run.finish("relogin_required", error=exc.message, source_status="relogin_required")
     except TransientError as exc:
-        result = run.finish("error", error=exc.message, source_message=f"Temporary failure: {exc.message}")
+        result = run.finish(
+            "error",
+            error=exc.message,
+            source_status=status_after_failure,
+            source_message=f"Temporary failure: {exc.message}",
+        )
         raise RetryLater(result, None) from exc
     except (ConfigurationError, MappingError) as exc:
         return run.finish("failed", error=exc.message, source_status="error")
@@ -281,7 +296,12 @@ def collect_source(
         return run.finish("failed", error=f"no collector {source.kind!r} is installed", source_status="error")
     except Exception as exc:
         # A bug or a database failure: record it where staff look, then let it surface.
-        run.finish("error", error=f"{type(exc).__name__}: {exc}", source_message=f"Run failed: {exc}")
+        run.finish(
+            "error",
+            error=f"{type(exc).__name__}: {exc}",
+            source_status=status_after_failure,
+            source_message=f"Run failed: {exc}",
+        )
         raise
     except KeyboardInterrupt:
         # Ctrl-C on `ugc-hub collect`: free the source now rather than when the lease expires.
@@ -291,6 +311,15 @@ def collect_source(
         # Cut short on purpose: the cursor is mid-run, so the source is due again at once.
         return run.finish("partial", source_status="paused" if paused else "active", next_run_at=now())
     return run.finish("succeeded", source_status="paused" if paused else "active")
+
+
+def _after_rate_limit(status: str) -> str | None:
+    """The status a failure other than a rate limit leaves: it ends an earlier run's rate limit.
+
+    Other statuses stay: ``paused`` is a person's choice, and ``relogin_required`` or ``error`` wait
+    for a run that proves them wrong.
+    """
+    return "active" if status == "rate_limited" else None
 
 
 def _close(pages: Iterator[Page]) -> None:

@@ -157,6 +157,7 @@ def _post_row(post: NormalizedPost, *, raw_json: str, author_id: int | None, now
         "language": post.language,
         "rating": post.rating,
         "raw": raw_json,
+        "nsfw": bool(post.nsfw),
     }
 
 

@@ -15,16 +15,17 @@ from typing import Any
 from ugc_hub.models.base import DbSession
 
 # Columns a refresh overwrites; language is kept when the refresh brings none.
-REFRESHED = ("author_id", "title", "text", "media", "permalink", "posted_at", "metrics", "rating", "raw", "updated_at")
+REFRESHED = ("author_id", "title", "text", "media", "permalink", "posted_at", "metrics", "rating", "raw", "nsfw",
+             "updated_at")  # fmt: skip
 PER_POST = ("platform", "platform_id", "author_id", "title", "text", "media", "permalink", "posted_at", "metrics",
-            "language", "rating", "raw")  # fmt: skip
+            "language", "rating", "raw", "nsfw")  # fmt: skip
 SET_CLAUSE = ", ".join(f"{name} = excluded.{name}" for name in REFRESHED)
 
 # The statements are assembled from the constant column lists above, never from input.
 PG_STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS ingest_stage (platform varchar(32), platform_id varchar(255), "
     "author_id integer, title text, text text, media jsonb, permalink text, posted_at timestamptz, "
-    "metrics jsonb, language varchar(16), rating float8, raw jsonb) ON COMMIT DELETE ROWS"
+    "metrics jsonb, language varchar(16), rating float8, raw jsonb, nsfw boolean) ON COMMIT DELETE ROWS"
 )
 PG_COPY_STAGE = "COPY ingest_stage (" + ", ".join(PER_POST) + ") FROM STDIN"
 PG_UPSERT_FROM_STAGE = (

@@ -38,6 +38,9 @@ class PostFilters:
     #: Only the posts found deleted or removed on their platform (services/platform_deletions.py).
     removed_on_platform: bool = False
 
+    #: ``True`` only posts marked adult (NSFW), ``False`` none of them, ``None`` both.
+    nsfw: bool | None = None
+
 
 @dataclass(frozen=True)
 class PageMark:
@@ -141,6 +144,9 @@ def filtered(session: DbSession, filters: PostFilters, *, scored_only: bool = Fa
         stmt = stmt.where(Post.language == filters.language)
     if filters.removed_on_platform:
         stmt = stmt.where(Post.removed_on_platform_at.is_not(None))
+
+    if filters.nsfw is not None:
+        stmt = stmt.where(Post.nsfw.is_(filters.nsfw))
     if filters.hashtag:
         tag = filters.hashtag.lstrip("#").casefold()
         stmt = stmt.where(exists().where(and_(PostHashtag.post_id == Post.id, PostHashtag.tag == tag)))

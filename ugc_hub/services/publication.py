@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.sql import Select
 
 from ugc_hub.domain.publication import GRANTED, PublicationFacts, may_show
@@ -32,9 +32,10 @@ def announce_change(post_ids: Sequence[int]) -> None:
         visibility_changed.send("publication", post_ids=list(post_ids))
 
 
-def shown_clause(now: datetime) -> ColumnElement[bool]:
+def shown_clause(now: datetime, *, allow_nsfw: bool = False) -> ColumnElement[bool]:
     """The SQL twin of ``may_show``; valid in a query that joins ``Post`` with ``PostRights``."""
     return and_(
+        true() if allow_nsfw else Post.nsfw.is_(False),
         Post.moderation_status == "approved",
         Post.author_id.is_not(None),
         PostRights.state == GRANTED,
@@ -46,17 +47,17 @@ def shown_clause(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def public_posts_select(now: datetime, *, workspace_id: int | None = None) -> Select[Post]:
+def public_posts_select(now: datetime, *, workspace_id: int | None = None, allow_nsfw: bool = False) -> Select[Post]:
     """Posts that may be shown at ``now``; callers add their own filters and order."""
-    query = select(Post).join(PostRights, PostRights.post_id == Post.id).where(shown_clause(now))
+    query = select(Post).join(PostRights, PostRights.post_id == Post.id).where(shown_clause(now, allow_nsfw=allow_nsfw))
     if workspace_id is not None:
         query = query.where(Post.workspace_id == workspace_id)
     return query
 
 
-def is_shown(session: DbSession, post_id: int, now: datetime) -> bool:
+def is_shown(session: DbSession, post_id: int, now: datetime, *, allow_nsfw: bool = False) -> bool:
     """Whether one post may be shown now, asked through the same query every public surface uses."""
-    query = public_posts_select(now).where(Post.id == post_id).with_only_columns(Post.id)
+    query = public_posts_select(now, allow_nsfw=allow_nsfw).where(Post.id == post_id).with_only_columns(Post.id)
     return session.execute(query).first() is not None
 
 
@@ -71,12 +72,13 @@ def facts_of(post: Post, rights: PostRights | None) -> PublicationFacts:
         and rights.granted_author_id is not None
         and rights.granted_author_id == post.author_id,
         removed_on_platform=post.removed_on_platform_at is not None,
+        nsfw=bool(post.nsfw),
     )
 
 
-def check(post: Post, rights: PostRights | None, now: datetime) -> bool:
+def check(post: Post, rights: PostRights | None, now: datetime, *, allow_nsfw: bool = False) -> bool:
     """The domain rule applied to loaded rows (for code that already holds them)."""
-    return may_show(facts_of(post, rights), now)
+    return may_show(facts_of(post, rights), now, allow_nsfw=allow_nsfw)
 
 
 @dataclass(frozen=True)
@@ -116,10 +118,17 @@ def to_public(post: Post) -> PublicPost:
 
 
 def public_posts(
-    session: DbSession, now: datetime, *, workspace_id: int | None = None, post_ids: Sequence[int] | None = None
+    session: DbSession,
+    now: datetime,
+    *,
+    workspace_id: int | None = None,
+    post_ids: Sequence[int] | None = None,
+    allow_nsfw: bool = False,
 ) -> list[PublicPost]:
     """Shown posts, newest first, as public records."""
-    query = public_posts_select(now, workspace_id=workspace_id).order_by(Post.posted_at.desc(), Post.id.desc())
+    query = public_posts_select(now, workspace_id=workspace_id, allow_nsfw=allow_nsfw).order_by(
+        Post.posted_at.desc(), Post.id.desc()
+    )
     if post_ids is not None:
         query = query.where(Post.id.in_(list(post_ids)))
     return [to_public(p) for p in session.scalars(query)]

@@ -28,6 +28,7 @@ class InboxFilters(FlaskForm):
     date_from = DateField("date_from", validators=[Optional()])
     date_to = DateField("date_to", validators=[Optional()])
     sentiment = SelectField("sentiment", choices=choices(("", ""), *((s, s) for s in SENTIMENT_LABELS)), default="")
+    nsfw = SelectField("nsfw", choices=choices(("", ""), ("only", "only"), ("hide", "hide")), default="")
     sort = SelectField("sort", choices=choices(*((s, s) for s in SORTS)), default="newest")
     removed_on_platform = BooleanField("removed_on_platform")
 

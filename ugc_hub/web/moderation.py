@@ -34,6 +34,8 @@ def filters_from(form: InboxFilters) -> PostFilters:
         q=(form.q.data or "").strip() or None,
         sentiment=form.sentiment.data or None,
         removed_on_platform=bool(form.removed_on_platform.data),
+
+        nsfw={"only": True, "hide": False}.get(form.nsfw.data or ""),
     )
 
 
