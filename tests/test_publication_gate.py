@@ -49,11 +49,11 @@ def test_the_rule_shows_only_an_approved_credited_post_inside_its_granted_window
 
 
 def test_a_post_marked_adult_is_shown_only_where_a_gallery_opted_in() -> None:
-    adult = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, nsfw=True)
+    adult = PublicationFacts("approved", True, "granted", NOW - timedelta(days=1), None, True, nsfw=True)
     assert not may_show(adult, NOW)
     assert may_show(adult, NOW, allow_nsfw=True)
     assert not may_show(
-        PublicationFacts("new", True, "granted", NOW - timedelta(days=1), None, nsfw=True), NOW, allow_nsfw=True
+        PublicationFacts("new", True, "granted", NOW - timedelta(days=1), None, True, nsfw=True), NOW, allow_nsfw=True
     )
 
 
@@ -143,7 +143,14 @@ def test_the_sql_gate_hides_a_post_marked_adult_unless_the_surface_opted_in(work
     adult, ordinary = db.session.query(Post).order_by(Post.id).all()
     for post in (adult, ordinary):
         post.moderation_status = "approved"
-        db.session.add(PostRights(post_id=post.id, state="granted", licence_start=NOW - timedelta(days=1)))
+        db.session.add(
+            PostRights(
+                post_id=post.id,
+                state="granted",
+                licence_start=NOW - timedelta(days=1),
+                granted_author_id=post.author_id,
+            )
+        )
     adult.nsfw = True
     db.session.commit()
     assert [p.id for p in publication.public_posts(db.session, NOW)] == [ordinary.id]
