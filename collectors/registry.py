@@ -1,4 +1,5 @@
-"""The plugin registry: which collectors exist, which are enabled, and why the others are not.
+"""The plugin registry: which collectors exist, which are enabled, and why the others are not; and
+the reply channel of each platform (``collectors.replies``), registered the same way.
 
 Importing this module loads no plugin. ``load_builtin()`` (called lazily by the lookups) imports the
 built-in plugin modules; those import their platform libraries only when a run starts, so a
@@ -10,9 +11,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from collectors.base import Collector, schema_problems
+from ugc_hub.domain.posts import PLATFORMS
+
+if TYPE_CHECKING:
+    from collectors.replies import ReplyChannel
 
 BUILTIN_MODULES: tuple[str, ...] = (
     "collectors.reddit.search",
@@ -25,9 +30,13 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "collectors.reviews.trustpilot",
     "collectors.instagram_graph.hashtag",
     "collectors.instagram_graph.mentions",
+    # Reply channels: they register with ``register_channel``.
+    "collectors.reddit.replies",
+    "collectors.instagram.replies",
 )
 
 C = TypeVar("C", bound=type[Collector])
+R = TypeVar("R", bound="type[ReplyChannel]")
 
 
 class UnknownCollector(KeyError):
@@ -49,6 +58,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._plugins: dict[str, type[Collector]] = {}
+        self._channels: dict[str, type[ReplyChannel]] = {}
         self._load_errors: dict[str, str] = {}
         self._loaded_modules: set[str] = set()
 
@@ -62,6 +72,21 @@ class Registry:
             raise ValueError(f"collector key {cls.key!r} is already used by {existing.__qualname__}")
         self._plugins[cls.key] = cls
         return cls
+
+    def register_channel(self, cls: R) -> R:
+        """Add the reply channel class of a platform (usable as a decorator); one channel per platform."""
+        platform = getattr(cls, "platform", None)
+        if platform not in PLATFORMS:
+            raise TypeError(f"{cls.__name__}.platform {platform!r} is not a known platform")
+        existing = self._channels.get(platform)
+        if existing is not None and existing is not cls:
+            raise ValueError(f"the {platform} reply channel is already {existing.__qualname__}")
+        self._channels[platform] = cls
+        return cls
+
+    def channel(self, platform: str) -> type[ReplyChannel] | None:
+        """Return the reply channel class registered for ``platform``, if any."""
+        return self._channels.get(platform)
 
     def load(self, modules: Iterable[str]) -> None:
         """Import plugin modules once; an import failure is recorded, not raised."""
@@ -129,6 +154,17 @@ def load_builtin() -> None:
 def register(cls: C) -> C:
     """Register a plugin class in the default registry."""
     return _default.register(cls)
+
+
+def register_channel(cls: R) -> R:
+    """Register a reply channel class in the default registry."""
+    return _default.register_channel(cls)
+
+
+def channel(platform: str) -> type[ReplyChannel] | None:
+    """Return the reply channel class of ``platform`` from the default registry, if any."""
+    load_builtin()
+    return _default.channel(platform)
 
 
 def get(key: str) -> type[Collector]:

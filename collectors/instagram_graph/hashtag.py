@@ -31,7 +31,7 @@ from collectors.errors import RateLimited
 from collectors.incremental import as_float, load_seen, prune_seen, utc_now
 from collectors.instagram.hashtag import normalize_tags
 from collectors.instagram_graph import budget
-from collectors.instagram_graph.client import GraphReader, HashtagBudgetRefused
+from collectors.instagram_graph.client import GraphReader, GraphRefused, HashtagBudgetRefused
 from collectors.instagram_graph.mapping import MEDIA_FIELDS, map_graph_media, parse_timestamp, post_id
 from collectors.instagram_graph.settings import (
     GRAPH_COLLECTOR_FIELDS,
@@ -41,7 +41,6 @@ from collectors.instagram_graph.settings import (
     token_notes,
 )
 from collectors.registry import register
-from collectors.replies.graph import GraphRefused
 from collectors.shapes import as_list, as_mapping
 from ugc_hub.domain.posts import NormalizedPost
 

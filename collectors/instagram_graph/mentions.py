@@ -19,7 +19,7 @@ from typing import Any
 
 from collectors.base import Collector, HealthNote, Page, RawItem, SettingField, resolve_settings
 from collectors.incremental import as_float, load_seen, prune_seen, utc_now
-from collectors.instagram_graph.client import GraphReader
+from collectors.instagram_graph.client import GraphReader, GraphRefused
 from collectors.instagram_graph.mapping import AUTHORED_FIELDS, map_graph_media, parse_timestamp, post_id
 from collectors.instagram_graph.settings import (
     GRAPH_COLLECTOR_FIELDS,
@@ -29,7 +29,6 @@ from collectors.instagram_graph.settings import (
     token_notes,
 )
 from collectors.registry import register
-from collectors.replies.graph import GraphRefused
 from collectors.shapes import as_list, as_mapping
 from ugc_hub.domain.posts import NormalizedPost
 

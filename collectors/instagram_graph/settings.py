@@ -1,6 +1,6 @@
 """Settings and token bookkeeping shared by the Graph API collectors.
 
-The field names match ``collectors.replies.graph.GRAPH_FIELDS``, so the rights workflow can post its
+The field names match ``collectors.instagram_graph.client.GRAPH_FIELDS``, so the rights workflow can post its
 permission requests through the same account a Graph source collects with.
 """
 
@@ -13,8 +13,7 @@ from typing import Any
 from collectors.base import HealthNote, SettingField
 from collectors.errors import CollectorError, ReloginRequired
 from collectors.incremental import as_float
-from collectors.instagram_graph.client import GraphReader
-from collectors.replies.graph import DEFAULT_GRAPH_URL
+from collectors.instagram_graph.client import DEFAULT_GRAPH_URL, GraphReader
 
 #: Warn this long before the token expires (long-lived user tokens last 60 days).
 EXPIRY_WARNING_SECONDS = 7 * 86400

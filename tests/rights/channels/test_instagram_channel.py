@@ -9,9 +9,9 @@ import pytest
 import responses
 
 from collectors.errors import ConfigurationError, RateLimited, ReloginRequired, TransientError
+from collectors.instagram.replies import InstagramChannel
+from collectors.instagram_graph.client import GraphRefused
 from collectors.replies import SendUnavailable, channel_for
-from collectors.replies.graph import GraphRefused
-from collectors.replies.instagram import InstagramChannel
 from tests.fakes.harness import instagram_settings
 from tests.fakes.instagram import FakeInstagram
 from tests.fakes.instagram_graph import FakeGraph

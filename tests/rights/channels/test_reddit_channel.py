@@ -9,9 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from collectors.errors import ConfigurationError, RateLimited, TransientError
-from collectors.reddit.replies import ReplyRejected
+from collectors.reddit.replies import RedditChannel, ReplyRejected
 from collectors.replies import channel_for
-from collectors.replies.reddit import RedditChannel
 from tests.fakes.harness import reddit_settings
 from tests.fakes.reddit import FakeReddit
 from ugc_hub.domain.replies import AskedPost, Verdict, judge

@@ -4,6 +4,9 @@ The rights workflow sends its permission request through a channel and reads the
 through the same one. Plain Python: no Flask, no database. A channel that cannot post (``can_send`` is
 False, or ``send_reply`` raises ``SendUnavailable`` for one post) leaves the request to a person, who
 copies the text and posts it by hand.
+
+A channel is a class with the attributes and methods of ``ReplyChannel``, decorated with
+``collectors.registry.register_channel``; it lives with its platform's collectors.
 """
 
 from __future__ import annotations
@@ -35,16 +38,15 @@ class ReplyChannel(Protocol):
 
 
 def channel_for(platform: str) -> ReplyChannel | None:
-    """Return the channel of ``platform``, or None when replies cannot be read there."""
-    if platform == "reddit":
-        from collectors.replies.reddit import RedditChannel
+    """Return the channel of ``platform``, or None when replies cannot be read there.
 
-        return RedditChannel()
-    if platform == "instagram":
-        from collectors.replies.instagram import InstagramChannel
+    Channels live with their platform's collectors (``collectors.reddit.replies``,
+    ``collectors.instagram.replies``) and register with ``collectors.registry.register_channel``.
+    """
+    from collectors import registry  # the registry imports the channel modules, which import this one
 
-        return InstagramChannel()
-    return None
+    found = registry.channel(platform)
+    return None if found is None else found()
 
 
 __all__ = ["ReplyChannel", "SendUnavailable", "channel_for"]

@@ -20,8 +20,9 @@ from collectors.base import resolve_settings
 from collectors.errors import ConfigurationError
 from collectors.incremental import utc_from_timestamp
 from collectors.instagram.settings import SESSION_FIELDS
+from collectors.instagram_graph.client import GraphClient, graph_values
+from collectors.registry import register_channel
 from collectors.replies import SendUnavailable
-from collectors.replies.graph import GraphClient, graph_values
 from ugc_hub.domain.replies import Reply
 
 INSTAGRAM = "https://www.instagram.com"
@@ -61,6 +62,7 @@ def is_graph_media_id(post_platform_id: str) -> bool:
     return post_platform_id.isdigit() and len(post_platform_id) >= 15
 
 
+@register_channel
 class InstagramChannel:
     """Comments under Instagram posts; posting through the Graph API where Instagram allows it."""
 
