@@ -4,11 +4,15 @@ Feeds are not strictly ordered (search indexes lag, hashtag sections mix old and
 stops below ``high_water - slack`` rather than at the first known item, and skips the ids it
 already emitted inside that window. The memory is a ``{id: timestamp}`` dict kept in the cursor
 and pruned to the window, so cursors stay small however long a run is.
+
+``Watermark`` and ``RunMarks`` are that cursor, typed: every incremental collector stores them under the
+same keys (``high_water`` and ``seen`` at the top, ``floor``, ``high_water`` and ``seen`` in ``run``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,3 +67,66 @@ def utc_from_timestamp(value: Any) -> datetime | None:
 def utc_now() -> datetime:
     """Return the current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+@dataclass
+class RunMarks:
+    """What a run under way has collected: the floor it walks down to, its newest item, the ids it emitted.
+
+    Stored in a cursor's ``run`` as ``{"floor", "high_water", "seen"}``.
+    """
+
+    floor: float | None
+    high_water: float | None = None
+    seen: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, run: Mapping[str, Any]) -> RunMarks:
+        """Read the marks of a stored ``run``."""
+        return cls(as_float(run.get("floor")), as_float(run.get("high_water")), load_seen(run))
+
+    def mark(self, item_id: str, stamp: float | None) -> None:
+        """Remember an emitted item; one without an id or a time cannot be recognised later."""
+        if item_id and stamp is not None:
+            self.seen[item_id] = stamp
+            self.high_water = stamp if self.high_water is None else max(self.high_water, stamp)
+
+    def dump(self) -> dict[str, Any]:
+        """Return the marks as stored in a cursor's ``run``."""
+        return {"floor": self.floor, "high_water": self.high_water, "seen": self.seen}
+
+
+@dataclass
+class Watermark:
+    """The resting state between runs: the newest item ever collected and the ids seen in the slack window.
+
+    Stored in a cursor as ``{"high_water", "seen"}``.
+    """
+
+    high_water: float | None
+    seen: dict[str, float]
+
+    @classmethod
+    def load(cls, cursor: Mapping[str, Any] | None) -> Watermark:
+        """Read the watermark of a stored cursor (``None`` or malformed values give an empty one)."""
+        return cls(as_float((cursor or {}).get("high_water")), load_seen(cursor))
+
+    def first_floor(self, slack_seconds: float, now: datetime, lookback_days: int) -> float | None:
+        """Return the floor of a new run: the slack below the watermark, or the lookback on a first run."""
+        if self.high_water is not None:
+            return floor_for(self.high_water, slack_seconds)
+        return lookback_floor(now, lookback_days)
+
+    def knows(self, item_id: str, run: RunMarks) -> bool:
+        """Return whether this run or an earlier one already emitted ``item_id``."""
+        return item_id in self.seen or item_id in run.seen
+
+    def absorb(self, run: RunMarks, slack_seconds: float) -> Watermark:
+        """Return the watermark after a finished run: the newest mark, ids pruned to the new slack window."""
+        marks = [v for v in (self.high_water, run.high_water) if v is not None]
+        high_water = max(marks) if marks else None
+        return Watermark(high_water, prune_seen({**self.seen, **run.seen}, floor_for(high_water, slack_seconds)))
+
+    def dump(self) -> dict[str, Any]:
+        """Return the watermark as stored at the top of a cursor."""
+        return {"high_water": self.high_water, "seen": self.seen}

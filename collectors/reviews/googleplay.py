@@ -16,15 +16,18 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from collectors.base import Collector, Page, RawItem, SettingField
+from collectors.base import RawItem, SettingField
 from collectors.errors import ConfigurationError, MappingError, TransientError
-from collectors.incremental import as_float, floor_for, load_seen, lookback_floor, prune_seen, utc_now
+from collectors.incremental import RunMarks, as_float
+from collectors.listing import Listing, ListingCollector, ListingRun
 from collectors.registry import register
-from collectors.shapes import as_mapping, as_text
+from collectors.shapes import as_text
 from ugc_hub.domain.posts import NormalizedAuthor, NormalizedPost
 from ugc_hub.netguard import guarded_session
 
@@ -100,8 +103,17 @@ def _review_stamp(review: Any) -> float | None:
         return None
 
 
+@dataclass(frozen=True)
+class _Play:
+    """What a run reads Google Play with: the library, the endpoint and the guarded session."""
+
+    lib: Any
+    url: str
+    session: Any
+
+
 @register
-class GooglePlayReviewsCollector(Collector):
+class GooglePlayReviewsCollector(ListingCollector):
     """Newest Google Play reviews of one app."""
 
     key = "googleplay.reviews"
@@ -141,68 +153,54 @@ class GooglePlayReviewsCollector(Collector):
     def account_key(self, settings: Mapping[str, Any]) -> str:
         return "google_play:public"
 
-    def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
-
-        from collectors.http import send
-
-        values = self.resolve(settings)
+    @contextmanager
+    def open(self, values: Mapping[str, Any], cursor: Mapping[str, Any], now: datetime) -> Iterator[_Play]:
         lib = _library()
-        app_id = values["app_id"]
-        slack = float(values["slack_seconds"])
-        cursor = cursor or {}
-        high_water = as_float(cursor.get("high_water"))
-        seen = load_seen(cursor)
-        run: Mapping[str, Any] | None = as_mapping(cursor.get("run")) or None  # {} means no run either
-        if run is not None:
-            token = run.get("token") if isinstance(run.get("token"), str) else None
-            pages, floor = int(run.get("pages") or 0), as_float(run.get("floor"))
-            run_high, run_seen = as_float(run.get("high_water")), load_seen(run)
-        else:
-            token, pages, run_high, run_seen = None, 0, None, {}
-            floor = (
-                floor_for(high_water, slack)
-                if high_water is not None
-                else lookback_floor(utc_now(), values["lookback_days"])
-            )
         url = reviews_url(lib, values["base_url"], lang=values["lang"], country=values["country"])
         with guarded_session() as session:
-            while True:
-                body = lib.Formats.Reviews.build_body(
-                    app_id, lib.Sort.NEWEST.value, values["page_size"], "null", "null", token
-                )
-                response = send(
-                    session,
-                    "POST",
-                    url,
-                    timeout=values["timeout"],
-                    what=f"Google Play reviews of {app_id}",
-                    headers={"content-type": "application/x-www-form-urlencoded"},
-                    data=body,
-                )
-                reviews, token = parse_reviews(response.text, app_id)
-                pages += 1
-                items, reached_floor = [], False
-                for review in reviews:
-                    stamp = _review_stamp(review)
-                    if stamp is not None and floor is not None and stamp < floor:
-                        reached_floor = True
-                        break
-                    review_id = review[0] if isinstance(review, list) and review and isinstance(review[0], str) else ""
-                    if review_id and (review_id in seen or review_id in run_seen):
-                        continue
-                    if review_id and stamp is not None:
-                        run_seen[review_id] = stamp
-                        run_high = stamp if run_high is None else max(run_high, stamp)
-                    payload = {"review": review, "app_id": app_id, "lang": values["lang"], "country": values["country"]}
-                    items.append(RawItem(review_id, payload))
-                if reached_floor or not token or not reviews or pages >= values["max_pages"]:
-                    marks = [v for v in (high_water, run_high) if v is not None]
-                    final_high = max(marks) if marks else None
-                    final_seen = prune_seen({**seen, **run_seen}, floor_for(final_high, slack))
-                    yield Page(tuple(items), {"v": 1, "high_water": final_high, "seen": final_seen, "run": None})
-                    return
-                next_run = {"token": token, "pages": pages, "floor": floor, "high_water": run_high, "seen": run_seen}
-                yield Page(tuple(items), {"v": 1, "high_water": high_water, "seen": seen, "run": next_run})
+            yield _Play(lib, url, session)
+
+    def read_page(self, context: _Play, values: Mapping[str, Any], run: ListingRun) -> Listing:
+        from collectors.http import send
+
+        app_id = values["app_id"]
+        body = context.lib.Formats.Reviews.build_body(
+            app_id, context.lib.Sort.NEWEST.value, values["page_size"], "null", "null", run.position
+        )
+        response = send(
+            context.session,
+            "POST",
+            context.url,
+            timeout=values["timeout"],
+            what=f"Google Play reviews of {app_id}",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+            data=body,
+        )
+        reviews, token = parse_reviews(response.text, app_id)
+        return Listing(reviews, token)
+
+    def identify(self, entry: Any) -> tuple[str, float | None]:
+        review_id = entry[0] if isinstance(entry, list) and entry and isinstance(entry[0], str) else ""
+        return review_id, _review_stamp(entry)
+
+    def raw_items(
+        self, context: _Play, values: Mapping[str, Any], entry: Any, item_id: str, stamp: float | None
+    ) -> list[RawItem]:
+        payload = {"review": entry, "app_id": values["app_id"], "lang": values["lang"], "country": values["country"]}
+        return [RawItem(item_id, payload)]
+
+    def run_is_over(self, values: Mapping[str, Any], run: ListingRun) -> bool:
+        return run.pages >= values["max_pages"]
+
+    def load_run(self, stored: Mapping[str, Any]) -> ListingRun:
+        marks = RunMarks.load(stored)
+        token = stored.get("token") if isinstance(stored.get("token"), str) else None
+        return ListingRun(
+            marks.floor, marks.high_water, marks.seen, position=token, pages=int(stored.get("pages") or 0)
+        )
+
+    def dump_run(self, run: ListingRun) -> dict[str, Any]:
+        return {"token": run.position, "pages": run.pages, **run.dump()}
 
     def map_item(self, item: RawItem) -> NormalizedPost:
         return map_play_review(item.payload)
