@@ -21,12 +21,15 @@ says when that last happened.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from collectors.base import Collector, Page, RawItem, SettingField
+from collectors.base import Page, RawItem, SettingField
 from collectors.errors import ConfigurationError, MappingError
-from collectors.incremental import as_float, floor_for, load_seen, lookback_floor, prune_seen, utc_now
+from collectors.incremental import RunMarks, as_float
+from collectors.listing import Listing, ListingCollector, ListingRun
 from collectors.reddit.mapping import map_thing
 from collectors.reddit.settings import CREDENTIAL_FIELDS, credential_problems
 from collectors.registry import register
@@ -45,7 +48,7 @@ def build_query(terms: list[str]) -> str:
 
 
 @register
-class RedditSearchCollector(Collector):
+class RedditSearchCollector(ListingCollector):
     """Search chosen subreddits (or all of Reddit) for the brand's terms, newest first."""
 
     key = "reddit.search"
@@ -59,6 +62,9 @@ class RedditSearchCollector(Collector):
     # Reddit's free tier allows ~100 requests/minute per OAuth client: one run per app at a time.
     concurrency_per_account = 1
     exists_batch_size = 100
+    # Results come newest first: only the ones inside the slack window of this run's newest item can
+    # reappear in the next run, so older ones are dropped as the run goes on.
+    prune_run_seen = True
     settings_schema = (
         SettingField(
             "terms", "Terms and hashtags", "list", required=True, help="One per line; '#' is ignored by Reddit search."
@@ -97,60 +103,73 @@ class RedditSearchCollector(Collector):
     def account_key(self, settings: Mapping[str, Any]) -> str:
         return f"reddit:{settings.get('client_id') or 'unset'}"
 
-    def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
-        from collectors.reddit.client import build_reddit, reddit_errors
+    @contextmanager
+    def open(self, values: Mapping[str, Any], cursor: Mapping[str, Any], now: datetime) -> Iterator[_Search]:
+        from collectors.reddit.client import build_reddit
 
-        values = self.resolve(settings)
-        now = utc_now()
-        state = _SearchState.load(cursor, values, now)
         refresh = _Refresh.load(cursor, values, now.timestamp())
         subreddits = [s.removeprefix("r/") for s in values["subreddits"]] or ["all"]
         path = f"r/{'+'.join(subreddits)}/search/"
-        query = build_query(values["terms"])
-        reddit = build_reddit(values)
-        if refresh.due and state.after is None:
-            for refreshed in refresh.pages(reddit, values):
-                yield Page(tuple(refreshed), refresh.stamp(dict(cursor or {}), done=False))
+        yield _Search(build_reddit(values), path, build_query(values["terms"]), subreddits, refresh)
+
+    def pages_before(self, context: _Search, values: Mapping[str, Any], cursor: Mapping[str, Any]) -> Iterator[Page]:
+        refresh = context.refresh
+        if refresh.due:
+            for refreshed in refresh.pages(context.reddit, values):
+                yield Page(tuple(refreshed), refresh.stamp(dict(cursor), done=False))
             refresh.done = True
-        while True:
-            params: dict[str, str | int] = {
-                "q": query,
-                "sort": "new",
-                "syntax": "lucene",
-                "t": "all",
-                "limit": values["page_size"],
-                "include_over_18": "on",
-            }
-            if subreddits != ["all"]:
-                params["restrict_sr"] = "on"
-            if state.after:
-                params["after"] = state.after
-            with reddit_errors("searching Reddit"):
-                listing = reddit.request(method="GET", path=path, params=params)
-            children, after = _listing_children(listing, "search results")
-            items: list[RawItem] = []
-            reached_floor = False
-            for child in children:
-                data = child.get("data") if isinstance(child, Mapping) else None
-                if not isinstance(data, Mapping) or child.get("kind") != "t3":
-                    continue
-                created = as_float(data.get("created_utc"))
-                if created is not None and state.floor is not None and created < state.floor:
-                    reached_floor = True
-                    break
-                fullname = str(data.get("name") or f"t3_{data.get('id')}")
-                if state.is_seen(fullname):
-                    continue
-                items.append(RawItem(fullname, child, {"query": query}))
-                state.mark(fullname, created)
-                refresh.remember(fullname, created, data.get("num_comments"))
-                if values["include_comments"] and _positive(data.get("num_comments")):
-                    items.extend(_comment_items(reddit, data, values["max_comments"]))
-            limit_hit = values["max_items"] > 0 and state.items >= values["max_items"]
-            if reached_floor or limit_hit or not after or not children:
-                yield Page(tuple(items), refresh.stamp(state.finish(), done=True))
-                return
-            yield Page(tuple(items), refresh.stamp(state.advance(after), done=False))
+
+    def read_page(self, context: _Search, values: Mapping[str, Any], run: ListingRun) -> Listing:
+        from collectors.reddit.client import reddit_errors
+
+        params: dict[str, str | int] = {
+            "q": context.query,
+            "sort": "new",
+            "syntax": "lucene",
+            "t": "all",
+            "limit": values["page_size"],
+            "include_over_18": "on",
+        }
+        if context.subreddits != ["all"]:
+            params["restrict_sr"] = "on"
+        if run.position:
+            params["after"] = run.position
+        with reddit_errors("searching Reddit"):
+            listing = context.reddit.request(method="GET", path=context.path, params=params)
+        children, after = _listing_children(listing, "search results")
+        return Listing(children, after)
+
+    def identify(self, entry: Any) -> tuple[str, float | None] | None:
+        data = entry.get("data") if isinstance(entry, Mapping) else None
+        if not isinstance(data, Mapping) or entry.get("kind") != "t3":
+            return None
+        return str(data.get("name") or f"t3_{data.get('id')}"), as_float(data.get("created_utc"))
+
+    def raw_items(
+        self, context: _Search, values: Mapping[str, Any], entry: Any, item_id: str, stamp: float | None
+    ) -> list[RawItem]:
+        data = entry["data"]
+        items = [RawItem(item_id, entry, {"query": context.query})]
+        context.refresh.remember(item_id, stamp, data.get("num_comments"))
+        if values["include_comments"] and _positive(data.get("num_comments")):
+            items.extend(_comment_items(context.reddit, data, values["max_comments"]))
+        return items
+
+    def run_is_over(self, values: Mapping[str, Any], run: ListingRun) -> bool:
+        return values["max_items"] > 0 and run.items >= values["max_items"]
+
+    def load_run(self, stored: Mapping[str, Any]) -> ListingRun:
+        marks = RunMarks.load(stored)
+        after = stored.get("after") if isinstance(stored.get("after"), str) else None
+        return ListingRun(
+            marks.floor, marks.high_water, marks.seen, position=after, items=int(stored.get("items") or 0)
+        )
+
+    def dump_run(self, run: ListingRun) -> dict[str, Any]:
+        return {"after": run.position, **run.dump(), "items": run.items}
+
+    def decorate(self, cursor: dict[str, Any], context: _Search, *, done: bool) -> dict[str, Any]:
+        return context.refresh.stamp(cursor, done=done)
 
     def map_item(self, item: RawItem) -> NormalizedPost:
         return map_thing(item.payload)
@@ -213,86 +232,15 @@ def _comment_items(reddit: Any, submission: Mapping[str, Any], limit: int) -> li
     return items
 
 
-class _SearchState:
-    """The cursor of a search run, loaded, advanced per page and finished."""
+@dataclass(frozen=True)
+class _Search:
+    """What a search run reads Reddit with."""
 
-    def __init__(
-        self,
-        *,
-        high_water: float | None,
-        seen: dict[str, float],
-        after: str | None,
-        floor: float | None,
-        run_high_water: float | None,
-        run_seen: dict[str, float],
-        items: int,
-        slack: float,
-    ) -> None:
-        self.high_water, self.seen, self.after, self.floor = high_water, seen, after, floor
-        self.run_high_water, self.run_seen, self.items, self.slack = run_high_water, run_seen, items, slack
-
-    @classmethod
-    def load(cls, cursor: Mapping[str, Any] | None, values: Mapping[str, Any], now: datetime) -> _SearchState:
-        cursor = cursor or {}
-        high_water = as_float(cursor.get("high_water"))
-        slack = float(values["slack_seconds"])
-        run: Mapping[str, Any] | None = as_mapping(cursor.get("run")) or None  # {} means no run either
-        if run is not None:
-            return cls(
-                high_water=high_water,
-                seen=load_seen(cursor),
-                after=run.get("after") if isinstance(run.get("after"), str) else None,
-                floor=as_float(run.get("floor")),
-                run_high_water=as_float(run.get("high_water")),
-                run_seen=load_seen(run),
-                items=int(run.get("items") or 0),
-                slack=slack,
-            )
-        floor = floor_for(high_water, slack) if high_water is not None else lookback_floor(now, values["lookback_days"])
-        return cls(
-            high_water=high_water,
-            seen=load_seen(cursor),
-            after=None,
-            floor=floor,
-            run_high_water=None,
-            run_seen={},
-            items=0,
-            slack=slack,
-        )
-
-    def is_seen(self, fullname: str) -> bool:
-        return fullname in self.seen or fullname in self.run_seen
-
-    def mark(self, fullname: str, created: float | None) -> None:
-        self.items += 1
-        if created is None:
-            return
-        self.run_high_water = created if self.run_high_water is None else max(self.run_high_water, created)
-        self.run_seen[fullname] = created
-
-    def advance(self, after: str) -> dict[str, Any]:
-        self.after = after
-        # Results come newest first: only the ones inside the slack window of this run's newest
-        # item can reappear in the next run, so older ones are dropped as the run goes on.
-        self.run_seen = prune_seen(self.run_seen, floor_for(self.run_high_water, self.slack))
-        return {
-            "v": 1,
-            "high_water": self.high_water,
-            "seen": self.seen,
-            "run": {
-                "after": after,
-                "floor": self.floor,
-                "high_water": self.run_high_water,
-                "seen": self.run_seen,
-                "items": self.items,
-            },
-        }
-
-    def finish(self) -> dict[str, Any]:
-        candidates = [v for v in (self.high_water, self.run_high_water) if v is not None]
-        high_water = max(candidates) if candidates else None
-        seen = prune_seen({**self.seen, **self.run_seen}, floor_for(high_water, self.slack))
-        return {"v": 1, "high_water": high_water, "seen": seen, "run": None}
+    reddit: Any
+    path: str
+    query: str
+    subreddits: list[str]
+    refresh: _Refresh
 
 
 class _Refresh:
