@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import copy
 import importlib.util
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -138,38 +138,61 @@ class MappedBatch:
 
 def coerce_value(spec: SettingField, value: Any) -> Any:
     """Return ``value`` converted to the field's type, or raise ``ValueError``."""
-    if spec.type in ("str", "choice"):
-        if not isinstance(value, str):
-            raise ValueError(f"expected text, got {type(value).__name__}")
-        value = value.strip()
-        if spec.type == "choice" and value not in spec.choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(spec.choices)}")
-        return value
-    if spec.type == "secret":
-        if isinstance(value, str | dict):
-            return value
+    coerce = _COERCERS.get(spec.type)
+    if coerce is None:
+        raise ValueError(f"unknown field type {spec.type!r}")
+    return coerce(spec, value)
+
+
+def _coerce_text(spec: SettingField, value: Any) -> str:
+    if not isinstance(value, str):
         raise ValueError(f"expected text, got {type(value).__name__}")
-    if spec.type == "int":
-        if isinstance(value, bool):
-            raise ValueError("expected a whole number, got a yes/no value")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value.strip())
-        raise ValueError(f"expected a whole number, got {value!r}")
-    if spec.type == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        raise ValueError(f"expected yes/no, got {value!r}")
-    if spec.type == "list":
-        if isinstance(value, str):
-            value = value.replace(",", "\n").splitlines()
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise ValueError("expected a list of texts")
-        return [v.strip() for v in value if v.strip()]
-    raise ValueError(f"unknown field type {spec.type!r}")
+    value = value.strip()
+    if spec.type == "choice" and value not in spec.choices:
+        raise ValueError(f"{value!r} is not one of {', '.join(spec.choices)}")
+    return value
+
+
+def _coerce_secret(spec: SettingField, value: Any) -> str | dict[str, Any]:
+    if isinstance(value, str | dict):
+        return value
+    raise ValueError(f"expected text, got {type(value).__name__}")
+
+
+def _coerce_int(spec: SettingField, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number, got a yes/no value")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise ValueError(f"expected a whole number, got {value!r}")
+
+
+def _coerce_bool(spec: SettingField, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"expected yes/no, got {value!r}")
+
+
+def _coerce_list(spec: SettingField, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.replace(",", "\n").splitlines()
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError("expected a list of texts")
+    return [v.strip() for v in value if v.strip()]
+
+
+_COERCERS: dict[str, Callable[[SettingField, Any], Any]] = {
+    "str": _coerce_text,
+    "choice": _coerce_text,
+    "secret": _coerce_secret,
+    "int": _coerce_int,
+    "bool": _coerce_bool,
+    "list": _coerce_list,
+}
 
 
 def _is_empty(value: Any) -> bool:

@@ -86,8 +86,8 @@ class RunMarks:
         return cls(as_float(run.get("floor")), as_float(run.get("high_water")), load_seen(run))
 
     def mark(self, item_id: str, stamp: float | None) -> None:
-        """Remember an emitted item; one without an id or a time cannot be recognised later."""
-        if item_id and stamp is not None:
+        """Remember an emitted item; one without a time cannot be placed in the window, so it is not kept."""
+        if stamp is not None:
             self.seen[item_id] = stamp
             self.high_water = stamp if self.high_water is None else max(self.high_water, stamp)
 

@@ -97,7 +97,8 @@ class ListingCollector(Collector):
             if item_id and mark.knows(item_id, run):
                 continue
             run.items += 1
-            run.mark(item_id, stamp)
+            if item_id:
+                run.mark(item_id, stamp)
             items.extend(self.raw_items(context, values, entry, item_id, stamp))
         return items, False
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from collectors.base import Collector, Page, RawItem, SettingField
 from collectors.errors import MappingError
-from collectors.incremental import as_float, floor_for, load_seen, lookback_floor, prune_seen, utc_now
+from collectors.incremental import RunMarks, Watermark, as_float, floor_for, load_seen, prune_seen, utc_now
 from collectors.instagram.mapping import map_graph_node, mentions_any, node_caption
 from collectors.instagram.settings import SESSION_FIELDS, account_key
 from collectors.registry import register
@@ -85,7 +85,7 @@ class InstagramTaggedCollector(Collector):
             profile = instaloader.Profile(loader.context, {"username": account, "id": int(account_id)})
             iterator = profile.get_tagged_posts()
         if not state.thaw(iterator, utc_now()):
-            state.start(lookback_floor(utc_now(), values["lookback_days"]))
+            state.start(utc_now(), values["lookback_days"])
 
         batch: list[RawItem] = []
         read = 0
@@ -121,30 +121,31 @@ class InstagramTaggedCollector(Collector):
 
 
 class _TaggedState:
-    """The tagged-posts cursor."""
+    """The tagged-posts cursor: the shared watermark, the run's marks, and the frozen iterator."""
 
     def __init__(self, cursor: Mapping[str, Any], slack: float) -> None:
         self.slack = slack
         self.account_id: str | None = cursor.get("account_id") if isinstance(cursor.get("account_id"), str) else None
-        self.high_water = as_float(cursor.get("high_water"))
-        self.seen = load_seen(cursor)
-        self.run: Mapping[str, Any] = as_mapping(cursor.get("run"))
-        self.floor: float | None = None
-        self.run_high_water: float | None = None
-        self.run_seen: dict[str, float] = {}
+        self.watermark = Watermark.load(cursor)
+        self.stored_run: Mapping[str, Any] = as_mapping(cursor.get("run"))
+        self.run = RunMarks(None)
         self.posts = 0
+
+    @property
+    def floor(self) -> float | None:
+        return self.run.floor
 
     def thaw(self, iterator: Any, now: datetime) -> bool:
         """Resume the iterator from the cursor; return False (start afresh) if it cannot be."""
         import instaloader
         from instaloader.exceptions import InvalidArgumentException
 
-        frozen = self.run.get("frozen")
+        frozen = self.stored_run.get("frozen")
         if not isinstance(frozen, Mapping):
             return False
         # If the run cannot be resumed, the next one starts from the top: what this run already
         # delivered must still count as seen.
-        self.seen.update(load_seen(self.run))
+        self.watermark.seen.update(load_seen(self.stored_run))
         try:
             thawed = instaloader.FrozenNodeIterator(**frozen)
             if thawed.best_before is None or thawed.best_before < now.timestamp():
@@ -152,44 +153,34 @@ class _TaggedState:
             iterator.thaw(thawed)
         except (InvalidArgumentException, TypeError, ValueError):
             return False
-        self.floor = as_float(self.run.get("floor"))
-        self.run_high_water = as_float(self.run.get("high_water"))
-        self.run_seen = load_seen(self.run)
-        self.posts = int(self.run.get("posts") or 0)
+        self.run = RunMarks.load(self.stored_run)
+        self.posts = int(self.stored_run.get("posts") or 0)
         return True
 
-    def start(self, first_run_floor: float | None) -> None:
-        self.floor = floor_for(self.high_water, self.slack) if self.high_water is not None else first_run_floor
+    def start(self, now: datetime, lookback_days: int) -> None:
+        self.run = RunMarks(self.watermark.first_floor(self.slack, now, lookback_days))
 
     def is_seen(self, shortcode: str) -> bool:
-        return shortcode in self.seen or shortcode in self.run_seen
+        return self.watermark.knows(shortcode, self.run)
 
     def mark(self, shortcode: str, taken_at: float | None) -> None:
         self.posts += 1
         if taken_at is None:
             return
-        self.run_seen[shortcode] = taken_at
-        self.run_high_water = taken_at if self.run_high_water is None else max(self.run_high_water, taken_at)
+        self.run.mark(shortcode, taken_at)
         # Newest first: only the slack window below this run's newest post can come back.
-        self.run_seen = prune_seen(self.run_seen, floor_for(self.run_high_water, self.slack))
+        self.run.seen = prune_seen(self.run.seen, floor_for(self.run.high_water, self.slack))
 
     def snapshot(self, frozen: dict[str, Any]) -> dict[str, Any]:
+        run = self.run.dump()
         return {
             "v": 1,
             "account_id": self.account_id,
-            "high_water": self.high_water,
-            "seen": dict(self.seen),
-            "run": {
-                "frozen": frozen,
-                "floor": self.floor,
-                "high_water": self.run_high_water,
-                "seen": dict(self.run_seen),
-                "posts": self.posts,
-            },
+            "high_water": self.watermark.high_water,
+            "seen": dict(self.watermark.seen),
+            "run": {"frozen": frozen, **run, "seen": dict(self.run.seen), "posts": self.posts},
         }
 
     def finish(self) -> dict[str, Any]:
-        marks = [v for v in (self.high_water, self.run_high_water) if v is not None]
-        high_water = max(marks) if marks else None
-        seen = prune_seen({**self.seen, **self.run_seen}, floor_for(high_water, self.slack))
-        return {"v": 1, "account_id": self.account_id, "high_water": high_water, "seen": seen, "run": None}
+        final = self.watermark.absorb(self.run, self.slack)
+        return {"v": 1, "account_id": self.account_id, **final.dump(), "run": None}
