@@ -17,7 +17,7 @@ from typing import Any
 
 from collectors.base import Collector, Page, RawItem, SettingField
 from collectors.errors import MappingError, TransientError
-from collectors.incremental import as_float, floor_for, load_seen, prune_seen
+from collectors.incremental import RunMarks, Watermark, as_float, floor_for, load_seen
 from collectors.registry import register
 from collectors.shapes import as_mapping
 from ugc_hub.domain.posts import NormalizedAuthor, NormalizedPost
@@ -92,17 +92,14 @@ class AppStoreReviewsCollector(Collector):
         return "app_store:public-feed"
 
     def fetch(self, settings: Mapping[str, Any], cursor: Mapping[str, Any] | None) -> Iterator[Page]:
-
-        from collectors.http import send
-
         values = self.resolve(settings)
         app_id = values["app_id"].removeprefix("id")
         countries = list(dict.fromkeys(c.lower() for c in values["countries"])) or ["us"]
         slack = float(values["slack_seconds"])
         cursor = cursor or {}
         known = as_mapping(cursor.get("countries"))
-        state: dict[str, dict[str, Any]] = {
-            cc: {"high_water": as_float(as_mapping(known.get(cc)).get("high_water")), "seen": load_seen(known.get(cc))}
+        marks = {
+            cc: Watermark(as_float(as_mapping(known.get(cc)).get("high_water")), load_seen(known.get(cc)))
             for cc in countries
         }
         run: Mapping[str, Any] | None = as_mapping(cursor.get("run")) or None  # {} means no run either
@@ -112,77 +109,61 @@ class AppStoreReviewsCollector(Collector):
                 country = countries[position]
                 resuming = run is not None and position == start and run.get("country") == country
                 page = int(run.get("page") or 1) if resuming and run else 1
-                floor = (
-                    as_float(run.get("floor")) if resuming and run else floor_for(state[country]["high_water"], slack)
+                run_marks = (
+                    RunMarks.load(run) if resuming and run else RunMarks(floor_for(marks[country].high_water, slack))
                 )
-                run_high = as_float(run.get("high_water")) if resuming and run else None
-                run_seen = load_seen(run) if resuming and run else {}
                 while True:
-                    where = f"reviews page {page} ({country})"
-                    url = f"{values['base_url'].rstrip('/')}/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
-                    response = send(session, "GET", url, timeout=values["timeout"], what=f"App Store {where}")
-                    try:
-                        body = response.json()
-                    except ValueError as exc:
-                        raise TransientError(f"App Store {where}: the answer is not complete JSON ({exc})") from exc
-                    entries = review_entries(body, where)
+                    entries = self._read_page(session, values, app_id, country, page)
                     items, reached_floor = [], False
                     for entry in entries:
                         review_id = _label(entry, "id")
                         updated = parse_updated(_label(entry, "updated"))
                         stamp = updated.timestamp() if updated else None
-                        if stamp is not None and floor is not None and stamp < floor:
-                            reached_floor = True
+                        if stamp is not None and run_marks.floor is not None and stamp < run_marks.floor:
+                            reached_floor = True  # skipped; the rest of the page is still read
                             continue
                         ident = str(review_id) if review_id else ""
-                        if ident and (ident in state[country]["seen"] or ident in run_seen):
+                        if ident and marks[country].knows(ident, run_marks):
                             continue
-                        if ident and stamp is not None:
-                            run_seen[ident] = stamp
-                            run_high = stamp if run_high is None else max(run_high, stamp)
+                        if ident:
+                            run_marks.mark(ident, stamp)
                         items.append(RawItem(ident, entry, {"country": country, "app_id": app_id}))
-                    done = reached_floor or len(entries) < PAGE_SIZE or page >= values["max_pages"]
-                    if not done:
+                    if not (reached_floor or len(entries) < PAGE_SIZE or page >= values["max_pages"]):
                         page += 1
-                        next_run = {
-                            "country": country,
-                            "page": page,
-                            "floor": floor,
-                            "high_water": run_high,
-                            "seen": run_seen,
-                        }
-                        yield Page(tuple(items), _cursor(state, next_run))
+                        yield Page(tuple(items), _cursor(marks, {"country": country, "page": page, **run_marks.dump()}))
                         continue
-                    marks = [v for v in (state[country]["high_water"], run_high) if v is not None]
-                    high_water = max(marks) if marks else None
-                    state[country] = {
-                        "high_water": high_water,
-                        "seen": prune_seen({**state[country]["seen"], **run_seen}, floor_for(high_water, slack)),
-                    }
+                    marks[country] = marks[country].absorb(run_marks, slack)
                     if position == len(countries) - 1:
-                        yield Page(tuple(items), _cursor(state, None))
+                        yield Page(tuple(items), _cursor(marks, None))
                     else:
                         following = countries[position + 1]
-                        floor_next = floor_for(state[following]["high_water"], slack)
-                        next_run = {
-                            "country": following,
-                            "page": 1,
-                            "floor": floor_next,
-                            "high_water": None,
-                            "seen": {},
-                        }
-                        yield Page(tuple(items), _cursor(state, next_run))
+                        first = RunMarks(floor_for(marks[following].high_water, slack))
+                        yield Page(tuple(items), _cursor(marks, {"country": following, "page": 1, **first.dump()}))
                     break
                 run = None
+
+    def _read_page(
+        self, session: Any, values: Mapping[str, Any], app_id: str, country: str, page: int
+    ) -> list[Mapping[str, Any]]:
+        from collectors.http import send
+
+        where = f"reviews page {page} ({country})"
+        url = f"{values['base_url'].rstrip('/')}/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
+        response = send(session, "GET", url, timeout=values["timeout"], what=f"App Store {where}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise TransientError(f"App Store {where}: the answer is not complete JSON ({exc})") from exc
+        return review_entries(body, where)
 
     def map_item(self, item: RawItem) -> NormalizedPost:
         return map_review(item.payload)
 
 
-def _cursor(state: Mapping[str, Mapping[str, Any]], run: Mapping[str, Any] | None) -> dict[str, Any]:
+def _cursor(marks: Mapping[str, Watermark], run: Mapping[str, Any] | None) -> dict[str, Any]:
     return {
         "v": 1,
-        "countries": {cc: {"high_water": s["high_water"], "seen": dict(s["seen"])} for cc, s in state.items()},
+        "countries": {cc: {"high_water": m.high_water, "seen": dict(m.seen)} for cc, m in marks.items()},
         "run": dict(run) if run is not None else None,
     }
 
