@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.server import Fault, JsonServer, RecordedRequest, Response
+from ugc_hub.netguard import allowing_private_addresses
 
 DATA = Path(__file__).parent / "data" / "reddit"
 SUBMISSION_TEMPLATE: dict[str, Any] = json.loads((DATA / "submission.json").read_text())
@@ -91,9 +92,13 @@ class FakeReddit:
         self._http.stop()
 
     def __enter__(self) -> FakeReddit:
+        # The fake listens on 127.0.0.1, which the hub's address guard refuses outside tests.
+        self._loopback = allowing_private_addresses()
+        self._loopback.__enter__()
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
+        self._loopback.__exit__(None, None, None)
         self.stop()
 
     @property

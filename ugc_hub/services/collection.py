@@ -27,9 +27,10 @@ from collectors.registry import UnknownCollector
 from ugc_hub.models import AccountLease, CollectorRun, Source
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.models.secret_json import unreadable_secrets
-from ugc_hub.netguard import allowing_private_addresses
+from ugc_hub.netguard import allowing_private_addresses, private_addresses_allowed
 from ugc_hub.services import publication
 from ugc_hub.services.ingest import ingest_batch
+from ugc_hub.services.source_addresses import check_source_urls
 
 LEASE_SECONDS = 900
 MAX_REJECTIONS_KEPT = 50
@@ -219,7 +220,8 @@ def collect_source(
     """Run one source from its stored cursor; raise ``RetryLater`` on a rate limit or transient error.
 
     ``allow_private_addresses`` lets the plugin's HTTP reach private addresses (config
-    ``ALLOW_PRIVATE_ADDRESSES``, for tests whose fakes listen on 127.0.0.1).
+    ``ALLOW_PRIVATE_ADDRESSES``, for tests whose fakes listen on 127.0.0.1). Without it, a URL setting
+    on a private address fails the run before the plugin makes any request.
     """
     source = session.get(Source, source_id)
     if source is None:
@@ -257,8 +259,9 @@ def collect_source(
             )
         if type(plugin).account_usage is not Collector.account_usage:
             settings[SHARED_USAGE_SETTING] = shared_usage(session, source, plugin, registry=registry)
-        pages = plugin.fetch(settings, source.cursor)
         with allowing_private_addresses(allow_private_addresses):
+            check_source_urls(plugin.settings_schema, settings, allow_private=private_addresses_allowed())
+            pages = plugin.fetch(settings, source.cursor)
             try:
                 for page in pages:
                     run.store(plugin, page)
