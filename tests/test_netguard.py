@@ -149,9 +149,7 @@ def test_a_reddit_source_on_a_private_address_shows_the_refusal_on_its_health_pa
 def test_every_url_setting_of_a_source_is_checked_before_a_run(
     app: Flask, workspace: Any, kind: str, settings: dict[str, Any]
 ) -> None:
-    source = create_source(
-        db.session, workspace_id=workspace.id, kind=kind, name=kind, settings=settings, actor=CLI
-    )
+    source = create_source(db.session, workspace_id=workspace.id, kind=kind, name=kind, settings=settings, actor=CLI)
     result = collect_source(db.session, source.id)
     assert result.status == "failed"
     assert "refused" in (result.error or "") and "the hub only fetches from public addresses" in (result.error or "")

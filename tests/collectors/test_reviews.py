@@ -125,7 +125,11 @@ RELATIVE_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
     [
         ("http://forum.example.org/feeds/acme.rss", "http://forum.example.org", "http://forum.example.org/feeds"),
         ("https://forum.example.org/feeds/acme.rss", "https://forum.example.org", "https://forum.example.org/feeds"),
-        ("https://www.forum.example.org/feeds/acme.rss", "https://www.forum.example.org", "https://www.forum.example.org/feeds"),
+        (
+            "https://www.forum.example.org/feeds/acme.rss",
+            "https://www.forum.example.org",
+            "https://www.forum.example.org/feeds",
+        ),
         ("https://new.example.net/x/y.rss", "https://new.example.net", "https://new.example.net/x"),
     ],
 )
@@ -160,7 +164,11 @@ def test_entries_remembered_under_the_old_resolved_id_are_not_collected_again(rs
     }
     [page] = list(RSS_PLUGIN.fetch({"url": feed.url}, old))
     assert ids([page]) == ["forum.example.org#dup-2"]
-    assert set(page.next_cursor["seen"]) == {"forum.example.org#dup-1", "forum.example.org#dup-2", "forum.example.org#/t/no-guid"}
+    assert set(page.next_cursor["seen"]) == {
+        "forum.example.org#dup-1",
+        "forum.example.org#dup-2",
+        "forum.example.org#/t/no-guid",
+    }
 
 
 def test_entries_remembered_under_their_bare_guid_are_not_collected_again(rsps: responses.RequestsMock):
