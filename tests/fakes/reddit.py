@@ -57,6 +57,9 @@ class FakeReddit:
     deleted_posts: frozenset[int] = frozenset()
     deleted_authors: frozenset[int] = frozenset()
     changed_shape: frozenset[int] = frozenset()
+    #: Titles that replace the generated one, by index: hostile text such as a lone UTF-16 surrogate,
+    #: which JSON allows (``"\\ud83d"``) but no database can store.
+    titles: dict[int, str] = field(default_factory=dict)
     client_id: str = "test-client"
     client_secret: str = "test-secret"
     users: dict[str, str] = field(default_factory=lambda: {"acme_brand": "correct horse"})
@@ -230,6 +233,8 @@ class FakeReddit:
         elif index in self.deleted_authors:
             data["author"] = "[deleted]"
             data.pop("author_fullname", None)
+        if index in self.titles:
+            data["title"] = self.titles[index]
         if index in self.changed_shape:
             data.pop("created_utc", None)
             data.pop("created", None)
