@@ -49,7 +49,7 @@ def test_a_lone_surrogate_in_a_reddit_title_is_quarantined_and_newer_posts_still
         [run] = db.session.scalars(select(CollectorRun).where(CollectorRun.source_id == source_id)).all()
         [rejection] = run.rejections
         assert rejection["platform_id"] == fake.submission_fullname(7)
-        assert rejection["reason"] == "title contains a character that cannot be stored (a lone UTF-16 surrogate)"
+        assert "title contains a character that cannot be stored (a lone UTF-16 surrogate)" in rejection["reason"]
         cursor = db.session.get(Source, source_id).cursor
         assert cursor is not None and cursor["run"] is None  # the run ended: the cursor moved past the page
 

@@ -117,7 +117,7 @@ def test_the_ingest_api_answers_a_deeply_nested_body_with_a_clear_400(client: An
     answer = client.post("/api/v1/ingest/", data="[" * depth + "]" * depth, headers=headers, content_type="application/json")
     assert answer.status_code == 400
     assert answer.get_json()["message"] == "the JSON body is nested too deeply"
-    raw = {"raw": json.loads("[" * 500 + "]" * 500)}
+    raw = {"raw": {"deep": json.loads("[" * 500 + "]" * 500)}}
     deep = client.post("/api/v1/ingest/", json=[record(1, **raw), record(2)], headers=headers).get_json()
     assert deep["new"] == 1 and deep["errors"][0]["index"] == 0
     assert "raw payload is nested more than 100 levels deep" in deep["errors"][0]["errors"]["_record"][0]
