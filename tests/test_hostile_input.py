@@ -209,3 +209,12 @@ def test_the_nps_import_rejects_only_the_rows_with_a_nul_or_a_huge_field(app: An
     db.session.rollback()
     assert sorted(db.session.scalars(select(NpsResponse.score))) == [9, 10]
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "nps.import")) == 1
+
+
+@pytest.mark.parametrize("path", ["/inbox/posts/{}", "/rights/posts/{}", "/sources/{}", "/nps/surveys/{}"])
+def test_staff_pages_with_an_id_beyond_the_id_column_are_not_found(
+    client: Any, auth: Any, workspace: Any, path: str
+) -> None:
+    auth.as_role("moderator")
+    assert client.get(path.format(2**31)).status_code == 404
+    assert client.get(path.format(6985155651793)).status_code == 404

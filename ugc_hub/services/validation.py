@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -122,11 +121,9 @@ def checked(post: NormalizedPost) -> tuple[list[str], str]:
         _check_media(found, item)
     _check_posted_at(found, post.posted_at)
     _text(found, "language", post.language, limit=MAX_LANGUAGE_LENGTH)
+    # NaN fails every comparison, and comparing leaves a huge int as it is (float() would overflow).
     if post.rating is not None and (
-        not isinstance(post.rating, (int, float))
-        or isinstance(post.rating, bool)
-        or math.isnan(post.rating)
-        or not 0 <= post.rating <= 5
+        not isinstance(post.rating, (int, float)) or isinstance(post.rating, bool) or not 0 <= post.rating <= 5
     ):
         found.append("rating must be a number from 0 to 5")
     for key, count in post.metrics.items():
