@@ -38,9 +38,7 @@ def stored_ids() -> set[str]:
     return set(db.session.scalars(select(Post.platform_id)))
 
 
-def test_a_lone_surrogate_in_a_reddit_title_is_quarantined_and_newer_posts_still_come(
-    app: Any, workspace: Any
-) -> None:
+def test_a_lone_surrogate_in_a_reddit_title_is_quarantined_and_newer_posts_still_come(app: Any, workspace: Any) -> None:
     with FakeReddit(total=15, comments_every=0, titles={7: "Broken emoji \ud83d in a title"}) as fake:
         source_id = add_source(workspace, fake, page_size=5)
         first = collect_source(db.session, source_id, now=lambda: START)

@@ -82,14 +82,12 @@ def hostile_records() -> list[dict[str, Any]]:
     return records
 
 
-BAD_IDS = {"id\x00x"} | {f"good-{n}" for n in range(100, 100 + len(NUL_FIELDS))} | {
-    f"good-{n}" for n in range(200, 215)
-}
+BAD_IDS = (
+    {"id\x00x"} | {f"good-{n}" for n in range(100, 100 + len(NUL_FIELDS))} | {f"good-{n}" for n in range(200, 215)}
+)
 
 
-def test_the_ingest_api_reports_each_bad_record_and_keeps_the_good_ones(
-    client: Any, auth: Any, workspace: Any
-) -> None:
+def test_the_ingest_api_reports_each_bad_record_and_keeps_the_good_ones(client: Any, auth: Any, workspace: Any) -> None:
     records = hostile_records()
     answer = client.post(
         "/api/v1/ingest/",
@@ -114,7 +112,9 @@ def test_the_ingest_api_reports_each_bad_record_and_keeps_the_good_ones(
 def test_the_ingest_api_answers_a_deeply_nested_body_with_a_clear_400(client: Any, auth: Any, workspace: Any) -> None:
     headers = bearer(auth, "moderator")
     depth = 100_000
-    answer = client.post("/api/v1/ingest/", data="[" * depth + "]" * depth, headers=headers, content_type="application/json")
+    answer = client.post(
+        "/api/v1/ingest/", data="[" * depth + "]" * depth, headers=headers, content_type="application/json"
+    )
     assert answer.status_code == 400
     assert answer.get_json()["message"] == "the JSON body is nested too deeply"
     raw = {"raw": {"deep": json.loads("[" * 500 + "]" * 500)}}
@@ -194,10 +194,10 @@ def test_the_nps_import_rejects_only_the_rows_with_a_nul_or_a_huge_field(app: An
     data = (
         "score,responded_at,comment,respondent,id\n"
         "9,2026-11-02,fine,ann,a1\n"
-        "3,2026-11-02,\"nul \x00 comment\",bob,a2\n"
-        f"7,2026-11-02,\"{huge}\",carl,a3\n"
-        "8,2026-11-02,ok,\"d\x00\",a4\n"
-        "6,2026-11-02,ok,eve,\"a\x005\"\n"
+        '3,2026-11-02,"nul \x00 comment",bob,a2\n'
+        f'7,2026-11-02,"{huge}",carl,a3\n'
+        '8,2026-11-02,ok,"d\x00",a4\n'
+        '6,2026-11-02,ok,eve,"a\x005"\n'
         "5,9999-12-31T23:00:00-05:00,ok,fay,a6\n"
         "10,2026-11-03,also fine,gus,a7\n"
     ).encode()

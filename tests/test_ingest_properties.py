@@ -37,7 +37,21 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-SPECIAL = ["\x00", "\ud83d", "\udfff", "\ud83d\ude00", "😀", "\\u0000", "\\ud83d", "\u202e", "<b>", "#tag", "@", "", " "]
+SPECIAL = [
+    "\x00",
+    "\ud83d",
+    "\udfff",
+    "\ud83d\ude00",
+    "😀",
+    "\\u0000",
+    "\\ud83d",
+    "\u202e",
+    "<b>",
+    "#tag",
+    "@",
+    "",
+    " ",
+]
 pieces = st.one_of(st.text(max_size=12), st.sampled_from(SPECIAL), st.characters(categories=["Cs"]))
 # Text around one character no database stores, or an escape that only looks like one.
 unstorable = st.tuples(st.text(max_size=6), st.sampled_from(SPECIAL[:7]) | st.characters(categories=["Cs"]),
@@ -232,7 +246,9 @@ def test_the_nps_import_keeps_good_rows_whatever_else_the_file_holds(
 ) -> None:
     control = {"score": "9", "responded_at": "2026-11-02", "id": f"control-{next(CONTROL)}"}
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["score", "responded_at", "comment", "respondent", "id"], quoting=csv.QUOTE_ALL)
+    writer = csv.DictWriter(
+        out, fieldnames=["score", "responded_at", "comment", "respondent", "id"], quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
     writer.writerows([*rows, control])
     # A file that is not UTF-8 is refused as a whole, by design: keep the text encodable.

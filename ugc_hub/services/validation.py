@@ -141,10 +141,13 @@ def _check_author(found: list[str], author: NormalizedAuthor) -> None:
     handle = author.handle
     if not isinstance(handle, str) or not handle or len(handle) > MAX_ID_LENGTH:
         found.append("author handle must be 1 to 255 characters")
-    elif _text(found, "author handle", handle, limit=MAX_ID_LENGTH) and not author.platform_user_id:
+    elif (
+        _text(found, "author handle", handle, limit=MAX_ID_LENGTH)
+        and not author.platform_user_id
         # Without an account id the author is known by "@" + handle, case-folded, in a 255-character key.
-        if len("@" + handle.lstrip("@").casefold()) > MAX_ID_LENGTH:
-            found.append("author handle must be at most 254 characters when no author id is given")
+        and len("@" + handle.lstrip("@").casefold()) > MAX_ID_LENGTH
+    ):
+        found.append("author handle must be at most 254 characters when no author id is given")
     _text(found, "author id", author.platform_user_id, limit=MAX_ID_LENGTH)
     _text(found, "author name", author.display_name, limit=MAX_AUTHOR_NAME_LENGTH)
     _url(found, "author profile URL", author.profile_url, message="author profile URL must be an http(s) URL")

@@ -16,6 +16,6 @@ class RowIdConverter(IntegerConverter):
     integer column with it (a 500 on PostgreSQL).
     """
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ROW_ID)
         super().__init__(map, *args, **kwargs)
