@@ -32,6 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ugc_hub.services.secrets import configure_keys
 
     configure_keys(app.config)
+    from ugc_hub.web.converters import RowIdConverter
+
+    # Before any blueprint adds a rule: every <int:…> in the hub, API included, is a bounded row id.
+    app.url_map.converters["int"] = RowIdConverter
     _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)

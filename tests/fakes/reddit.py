@@ -64,6 +64,9 @@ class FakeReddit:
     #: Submissions marked ``over_18``.
     over_18: frozenset[int] = frozenset()
     changed_shape: frozenset[int] = frozenset()
+    #: Titles that replace the generated one, by index: hostile text such as a lone UTF-16 surrogate,
+    #: which JSON allows (``"\\ud83d"``) but no database can store.
+    titles: dict[int, str] = field(default_factory=dict)
     client_id: str = "test-client"
     client_secret: str = "test-secret"
     users: dict[str, str] = field(default_factory=lambda: {"acme_brand": "correct horse"})
@@ -273,6 +276,9 @@ class FakeReddit:
             data.pop("author_fullname", None)
         if index in self.over_18:
             data["over_18"] = True
+
+        if index in self.titles:
+            data["title"] = self.titles[index]
         if index in self.changed_shape:
             data.pop("created_utc", None)
             data.pop("created", None)

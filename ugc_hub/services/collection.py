@@ -31,6 +31,7 @@ from ugc_hub.netguard import allowing_private_addresses, private_addresses_allow
 from ugc_hub.services import publication
 from ugc_hub.services.ingest import ingest_batch
 from ugc_hub.services.source_addresses import check_source_urls
+from ugc_hub.services.validation import storable
 
 LEASE_SECONDS = 900
 MAX_REJECTIONS_KEPT = 50
@@ -400,7 +401,9 @@ class _Run:
             run = session.get(CollectorRun, self.run_id)
             assert run is not None
             reasons: list[dict[str, Any]] = [
-                {"platform_id": f.item.platform_id, "reason": f.error.message} for f in batch.failures
+                # What the platform sent may hold NUL or lone surrogates, which the JSON column refuses.
+                {"platform_id": storable(str(f.item.platform_id)), "reason": storable(f.error.message)}
+                for f in batch.failures
             ]
             reasons += [{"platform_id": r.platform_id, "reason": r.reason} for r in stored.rejections]
             run.pages += 1
