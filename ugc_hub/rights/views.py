@@ -29,13 +29,18 @@ from ugc_hub.models import (
     db,
 )
 from ugc_hub.models.base import utcnow
-from ugc_hub.services import consent_ledger, rights, rights_links, rights_queue, rights_upkeep
-from ugc_hub.services.erasure import ErasureError, erase_author
+from ugc_hub.rights.services import consent_ledger
+from ugc_hub.rights.services import links as rights_links
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.rights.services import upkeep as rights_upkeep
+from ugc_hub.rights.services.erasure import ErasureError, erase_author
 from ugc_hub.services.storage import storage_from_config
 from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.forms import EmptyForm, choices
 
-bp = Blueprint("rights", __name__)
+# The rights templates (rights/...) live beside the feature; Flask searches every blueprint's folder.
+bp = Blueprint("rights", __name__, template_folder="templates")
 
 CHANNEL_LABELS = {
     "api_reply": _l("reply through the platform's API"),
@@ -242,7 +247,7 @@ def _ask(post_id: int, channel: str, template_id: int | None, hashtag: str | Non
         hashtag=hashtag,
     )
     if channel == "api_reply":
-        from ugc_hub.rights_tasks import enqueue_sending
+        from ugc_hub.rights.tasks import enqueue_sending
 
         enqueue_sending()
     flash(_("Request %(id)d created.", id=made.id), "ok")
@@ -400,7 +405,7 @@ def thank(post_id: int) -> Response:
         flash(str(exc), "error")
     else:
         if form.channel.data == "api_reply":
-            from ugc_hub.rights_tasks import enqueue_sending
+            from ugc_hub.rights.tasks import enqueue_sending
 
             enqueue_sending()
         flash(_("Thank-you queued."), "ok")
