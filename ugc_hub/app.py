@@ -166,10 +166,9 @@ def _register_blueprints(app: Flask) -> None:
     import gallery
 
     gallery.init_app(app)
-    from ugc_hub.web import rights, rights_setup, terms  # noqa: F401 - rights_setup adds its routes to rights.bp
+    from ugc_hub import rights
 
-    app.register_blueprint(rights.bp, url_prefix="/rights")
-    app.register_blueprint(terms.bp)
+    rights.init_app(app)
     app.context_processor(moderation.template_helpers)
     from ugc_hub.web import contests, contests_prize, contests_staff
 

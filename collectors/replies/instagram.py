@@ -22,7 +22,7 @@ from collectors.incremental import utc_from_timestamp
 from collectors.instagram.settings import SESSION_FIELDS
 from collectors.replies import SendUnavailable
 from collectors.replies.graph import GraphClient, graph_values
-from ugc_hub.domain.replies import Reply
+from ugc_hub.rights.rules.replies import Reply
 
 INSTAGRAM = "https://www.instagram.com"
 MAX_COMMENT_PAGES = 20

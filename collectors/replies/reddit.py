@@ -15,7 +15,7 @@ from collectors.errors import ConfigurationError
 from collectors.incremental import as_float, utc_from_timestamp
 from collectors.reddit.mapping import DELETED, REDDIT
 from collectors.reddit.settings import credentials
-from ugc_hub.domain.replies import Reply
+from ugc_hub.rights.rules.replies import Reply
 
 #: The comment fields kept verbatim as the reply's raw evidence (the rest are praw objects or noise).
 RAW_FIELDS = (

@@ -16,7 +16,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from ugc_hub.domain.posts import MediaItem, NormalizedPost, extract_hashtags, identity_hash
 from ugc_hub.models import Author, ErasedAuthor, Post, PostHashtag
 from ugc_hub.models.base import DbSession, utcnow
-from ugc_hub.services import ingest_sql, publication, rights_authorship
+from ugc_hub.rights.services import authorship as rights_authorship
+from ugc_hub.services import ingest_sql, publication
 from ugc_hub.services.validation import MAX_ID_LENGTH, checked, storable
 
 DEFAULT_BATCH_SIZE = 1000
