@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 from collectors.errors import ConfigurationError
-from ugc_hub.domain.replies import Reply
+from ugc_hub.rights.rules.replies import Reply
 
 
 class SendUnavailable(ConfigurationError):

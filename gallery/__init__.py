@@ -18,10 +18,10 @@ def init_app(app: Flask) -> None:
     """Register the staff and public blueprints, the API blueprint and the snapshot subscriber."""
     from gallery import api as gallery_api
     from gallery import public, staff, tasks
-    from gallery.purge import purger_from_config
+    from gallery.purge import check_purge_settings
     from ugc_hub.extensions import api, csrf
 
-    purger_from_config(app.config)  # a mistyped purge setting stops the start, not a withdrawal later
+    check_purge_settings(app.config)  # a wrong purge setting stops the start, not a withdrawal later
 
     app.register_blueprint(staff.bp, url_prefix="/staff/galleries")
     app.register_blueprint(public.bp, url_prefix="/g")

@@ -6,6 +6,11 @@ deletes objects, or rewrites a snapshot that dropped a post, asks the CDN to for
 invalidation (``GALLERY_CDN_DISTRIBUTION_ID``) or a POST to the operator's purge URL
 (``GALLERY_PURGE_URL``). A request is written down before it is sent and crossed out once the CDN took
 it; one that fails is logged and tried again by the beat task, and never fails the withdrawal itself.
+
+The purge URL goes through ``ugc_hub.netguard`` like every URL the hub fetches: one on a private or
+local address stops the start (``check_purge_settings``), and each connection is checked again when
+sending, since a name's DNS answer may change after the start. ``ALLOW_PRIVATE_ADDRESSES`` lets tests
+reach their fake on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
-from urllib.request import Request, urlopen
 
 from sqlalchemy import select
 
+from ugc_hub import netguard
 from ugc_hub.models import GalleryCdnPurge
 from ugc_hub.models.base import DbSession, utcnow
 
@@ -71,16 +76,22 @@ class HttpPurger:
     method: str = "POST"
     token: str | None = None
     timeout: float = 10.0
+    #: ``ALLOW_PRIVATE_ADDRESSES``: tests whose purge endpoint listens on 127.0.0.1.
+    allow_private: bool = False
 
     def purge(self, urls: list[str]) -> None:
         body = json.dumps({"urls": urls, "paths": [urlsplit(u).path for u in urls]}).encode()
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        # The operator's own URL, checked to be http(s) when the hub starts (purger_from_config).
-        request = Request(self.url, data=body, headers=headers, method=self.method)  # noqa: S310
-        with urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-            response.read()
+        allow = self.allow_private or netguard.private_addresses_allowed()
+        with netguard.guarded_session(allow_private=allow) as session:
+            # A redirect is not the CDN taking the request: only a 2xx answer is.
+            response = session.request(
+                self.method, self.url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False
+            )
+        if not 200 <= response.status_code < 300:
+            raise PurgeRefused(f"{response.status_code} {response.reason} from {self.describe()}")
 
     def describe(self) -> str:
         return f"purge URL {urlsplit(self.url).netloc}"
@@ -88,6 +99,10 @@ class HttpPurger:
 
 class PurgeConfigError(ValueError):
     pass
+
+
+class PurgeRefused(Exception):
+    """The purge endpoint answered, but not with a 2xx."""
 
 
 def purger_from_config(config: Mapping[str, Any]) -> Purger | None:
@@ -101,7 +116,29 @@ def purger_from_config(config: Mapping[str, Any]) -> Purger | None:
     method = (config.get("GALLERY_PURGE_METHOD") or "POST").upper()
     if urlsplit(url).scheme not in ("http", "https") or method not in ("POST", "PURGE"):
         raise PurgeConfigError("GALLERY_PURGE_URL must be http(s) and GALLERY_PURGE_METHOD POST or PURGE")
-    return HttpPurger(url, method=method, token=config.get("GALLERY_PURGE_TOKEN") or None)
+    return HttpPurger(
+        url,
+        method=method,
+        token=config.get("GALLERY_PURGE_TOKEN") or None,
+        allow_private=bool(config.get("ALLOW_PRIVATE_ADDRESSES", False)),
+    )
+
+
+def check_purge_settings(config: Mapping[str, Any]) -> None:
+    """Refuse, when the hub starts, a mistyped purge setting or a purge URL on a private address.
+
+    Only here, not in ``purger_from_config``: that runs at every rebuild, and each connection is
+    checked when sending anyway. A name that does not resolve yet passes, as in ``netguard.check_url``.
+    """
+    purger = purger_from_config(config)
+    if not isinstance(purger, HttpPurger):
+        return
+    try:
+        netguard.check_url(purger.url, allow_private=purger.allow_private or netguard.private_addresses_allowed())
+    except netguard.AddressRefused as exc:
+        raise PurgeConfigError(
+            f"GALLERY_PURGE_URL: {exc}; the hub only sends to public addresses (ALLOW_PRIVATE_ADDRESSES is for tests)"
+        ) from exc
 
 
 def _attempt(session: DbSession, purger: Purger, row: GalleryCdnPurge, now: datetime) -> bool:

@@ -70,6 +70,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_every_item_is_stored_once(
         # A dead run's lease frees the source after 3 s; the scheduler looks for due sources every second.
         "COLLECTOR_LEASE_SECONDS": "3",
         "COLLECTOR_SCAN_SECONDS": "1",
+        "ALLOW_PRIVATE_ADDRESSES": "1",  # the fake Reddit listens on 127.0.0.1
     }
     log_path = tmp_path / "worker.log"
     workers: list[subprocess.Popen[bytes]] = []

@@ -484,7 +484,63 @@ def test_one_feed_read_at_two_addresses_stores_each_entry_once(app: Flask, works
     assert (again.new, again.updated) == (0, 3)
     assert post_count() == 3
     stored = db.session.scalars(select(Post.platform_id).order_by(Post.platform_id)).all()
-    assert stored == ["/t/no-guid", "dup-1", "dup-2"]
+    # The channel's relative <link> is the feed's own site: its host, "www." aside, at either address.
+    assert stored == ["forum.example.org#/t/no-guid", "forum.example.org#dup-1", "forum.example.org#dup-2"]
+
+
+def bare_guid_feed(site: str | None, title: str) -> bytes:
+    """An RSS feed of one entry whose guid is the bare number "1", about ``site`` (no channel link if None)."""
+    link = f"<link>{site}</link>" if site else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}</title>{link}'
+        f'<description>d</description><item><title>{title} #1</title><guid isPermaLink="false">1</guid>'
+        "<pubDate>Fri, 20 Nov 2026 09:12:00 +0000</pubDate><description>about #acme</description></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def test_two_feeds_whose_entries_are_both_guid_1_store_two_posts(app: Flask, workspace: Any, clock: Clock) -> None:
+    from tests.fakes.reviews import FakeFeed
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        camping = FakeFeed(
+            url="https://camping.example.org/feed", body=bare_guid_feed("https://camping.example.org/", "Camping")
+        )
+        gadgets = FakeFeed(url="https://feeds.example.net/gadgets.rss", body=bare_guid_feed(None, "Gadgets"))
+        camping.install(rsps)
+        gadgets.install(rsps)
+        for feed in (camping, gadgets):
+            result = collect_source(
+                db.session, add_source(workspace, "rss.feed", {"url": feed.url}, name=feed.url), now=clock
+            )
+            assert (result.status, result.new) == ("succeeded", 1)
+    titles = db.session.scalars(select(Post.title).order_by(Post.title)).all()
+    assert titles == ["Camping #1", "Gadgets #1"]  # neither entry overwrote the other
+    stored = db.session.scalars(select(Post.platform_id).order_by(Post.platform_id)).all()
+    assert stored == ["camping.example.org#1", "feeds.example.net#1"]
+
+
+@pytest.mark.parametrize("site", ["https://www.Camping.example.org/blog/", None])
+def test_one_feed_at_http_and_https_stores_its_bare_guid_entry_once(
+    app: Flask, workspace: Any, clock: Clock, site: str | None
+) -> None:
+    from tests.fakes.reviews import FakeFeed
+
+    body = bare_guid_feed(site, "Camping")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        plain = FakeFeed(url="http://camping.example.org/feed.rss", body=body)
+        secure = FakeFeed(url="https://camping.example.org/feed.rss", body=body)
+        plain.install(rsps)
+        secure.install(rsps)
+        first = collect_source(
+            db.session, add_source(workspace, "rss.feed", {"url": plain.url}, name="http"), now=clock
+        )
+        again = collect_source(
+            db.session, add_source(workspace, "rss.feed", {"url": secure.url}, name="https"), now=clock
+        )
+    assert (first.new, again.new, again.updated) == (1, 0, 1)
+    expected = "camping.example.org/blog#1" if site else "camping.example.org#1"
+    assert db.session.scalars(select(Post.platform_id)).all() == [expected]
 
 
 def test_reddit_nsfw_posts_are_flagged_and_deleted_things_are_rejected_with_their_reason(

@@ -14,13 +14,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from collectors.errors import ConfigurationError
+from collectors.instagram_graph.hashtag import InstagramGraphHashtagCollector
+from collectors.reddit.search import RedditSearchCollector
 from collectors.reviews.rss import RssFeedCollector
 from tests.conftest import Auth
+from tests.fakes.harness import reddit_settings
+from tests.fakes.reddit import FakeReddit
 from tests.fakes.reviews import RSS
 from tests.test_media import Files
 from ugc_hub.models import CollectorRun, FrictionAlert, Source, db
 from ugc_hub.netguard import AddressRefused, allowing_private_addresses, check_url, guarded_session, refusal
 from ugc_hub.services.audit import CLI
+from ugc_hub.services.collection import collect_source
 from ugc_hub.services.sources import create_source
 
 
@@ -97,6 +102,68 @@ def test_an_rss_source_on_a_private_address_shows_the_refusal_on_its_health_page
     page = client.get(f"/sources/{source.id}").text
     assert "resolves to the loopback address 127.0.0.1" in page
     assert "the hub only fetches from public addresses" in page
+
+
+@pytest.fixture
+def reddit_on_loopback() -> Iterator[FakeReddit]:
+    """A fake Reddit on 127.0.0.1 *without* the loopback allowance its context manager gives tests."""
+    fake = FakeReddit(total=3, comments_every=0).start()
+    yield fake
+    fake.stop()
+
+
+def test_a_reddit_source_on_a_private_address_shows_the_refusal_on_its_health_page(
+    client: Any, auth: Auth, workspace: Any, reddit_on_loopback: FakeReddit
+) -> None:
+    source = create_source(
+        db.session, workspace_id=workspace.id, kind="reddit.search", name="Reddit",
+        settings=reddit_settings(reddit_on_loopback), actor=CLI,
+    )  # fmt: skip
+    auth.as_role("moderator")
+    answer = client.post(f"/sources/{source.id}/collect", data={"csrf_token": auth.csrf("/sources/")})
+    assert answer.status_code == 302  # the task ran eagerly
+    assert reddit_on_loopback.requests == []  # refused before praw made any request
+    run = db.session.scalars(select(CollectorRun).where(CollectorRun.source_id == source.id)).one()
+    assert run.status == "failed" and "OAuth API URL" in (run.error or "")
+    db.session.expire_all()
+    assert db.session.get(Source, source.id).status == "error"  # type: ignore[union-attr]
+    page = client.get(f"/sources/{source.id}").text
+    assert "resolves to the loopback address 127.0.0.1" in page
+    assert "the hub only fetches from public addresses" in page
+
+    with allowing_private_addresses():  # what tests' fakes opt in to
+        assert collect_source(db.session, source.id).status == "succeeded"
+    assert reddit_on_loopback.requests
+
+
+@pytest.mark.parametrize(
+    ("kind", "settings"),
+    [
+        ("reddit.search", {"client_id": "c", "client_secret": "s", "terms": ["acme"],
+                           "reddit_url": "http://169.254.169.254/latest/"}),
+        ("instagram_graph.hashtag", {"graph_access_token": "t", "graph_user_id": "1", "hashtags": ["acme"],
+                                     "graph_url": "http://[::ffff:10.0.0.1]/v21.0"}),
+        ("rss.feed", {"url": "http://[2002:7f00:1::]/feed.xml"}),
+    ],
+)  # fmt: skip
+def test_every_url_setting_of_a_source_is_checked_before_a_run(
+    app: Flask, workspace: Any, kind: str, settings: dict[str, Any]
+) -> None:
+    source = create_source(db.session, workspace_id=workspace.id, kind=kind, name=kind, settings=settings, actor=CLI)
+    result = collect_source(db.session, source.id)
+    assert result.status == "failed"
+    assert "refused" in (result.error or "") and "the hub only fetches from public addresses" in (result.error or "")
+
+
+def test_the_reddit_and_graph_clients_check_each_connection(reddit_on_loopback: FakeReddit) -> None:
+    """Past the check before a run (a name whose DNS answer changed), the clients' sessions refuse too."""
+    with pytest.raises(ConfigurationError, match=r"loopback address 127\.0\.0\.1.*public addresses"):
+        list(RedditSearchCollector().fetch(reddit_settings(reddit_on_loopback), None))
+    assert reddit_on_loopback.requests == []
+    graph = {"graph_access_token": "t", "graph_user_id": "1", "hashtags": ["acme"], "graph_url": reddit_on_loopback.url}
+    with pytest.raises(ConfigurationError, match=r"loopback address 127\.0\.0\.1.*public addresses"):
+        list(InstagramGraphHashtagCollector().fetch(graph, None))
+    assert reddit_on_loopback.requests == []
 
 
 def test_the_friction_webhook_refuses_a_metadata_address_when_saved_and_when_sent(

@@ -20,7 +20,7 @@ from tests.gallery.support import approve, grant, published_gallery
 from ugc_hub.models import AuditEvent, Post, db
 from ugc_hub.models.base import utcnow
 from ugc_hub.platform_tasks import check_platform_deletions_task
-from ugc_hub.services import consent_ledger
+from ugc_hub.rights.services import consent_ledger
 from ugc_hub.services.audit import CLI
 from ugc_hub.services.collection import collect_source
 from ugc_hub.services.platform_deletions import check_platform_deletions

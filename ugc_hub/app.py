@@ -32,6 +32,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from ugc_hub.services.secrets import configure_keys
 
     configure_keys(app.config)
+    from ugc_hub.web.converters import RowIdConverter
+
+    # Before any blueprint adds a rule: every <int:…> in the hub, API included, is a bounded row id.
+    app.url_map.converters["int"] = RowIdConverter
     _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
@@ -162,10 +166,9 @@ def _register_blueprints(app: Flask) -> None:
     import gallery
 
     gallery.init_app(app)
-    from ugc_hub.web import rights, rights_setup, terms  # noqa: F401 - rights_setup adds its routes to rights.bp
+    from ugc_hub import rights
 
-    app.register_blueprint(rights.bp, url_prefix="/rights")
-    app.register_blueprint(terms.bp)
+    rights.init_app(app)
     app.context_processor(moderation.template_helpers)
     from ugc_hub.web import contests, contests_prize, contests_staff
 

@@ -25,9 +25,6 @@ def register_cli(app: Flask) -> None:
 
     sentiment.add_command(aspects_command)
     app.cli.add_command(sentiment)
-    from ugc_hub.cli_rights import rights_group
-
-    app.cli.add_command(rights_group)
     from ugc_hub.cli_contests import contests_group
 
     app.cli.add_command(contests_group)
@@ -120,8 +117,7 @@ def worker(concurrency: int, no_beat: bool) -> None:
     import ugc_hub.ideas_tasks
     import ugc_hub.insights_tasks
     import ugc_hub.platform_tasks
-    import ugc_hub.reply_tasks
-    import ugc_hub.rights_tasks
+    import ugc_hub.rights.tasks
     import ugc_hub.tasks  # noqa: F401 - registers the tasks
 
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]

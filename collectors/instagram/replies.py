@@ -23,7 +23,7 @@ from collectors.instagram.settings import SESSION_FIELDS
 from collectors.instagram_graph.client import GraphClient, graph_values
 from collectors.registry import register_channel
 from collectors.replies import SendUnavailable
-from ugc_hub.domain.replies import Reply
+from ugc_hub.rights.rules.replies import Reply
 
 INSTAGRAM = "https://www.instagram.com"
 MAX_COMMENT_PAGES = 20

@@ -38,6 +38,7 @@ from collectors.errors import (
     TransientError,
 )
 from collectors.shapes import as_list, as_mapping
+from ugc_hub.netguard import AddressRefused, FetchError, guarded_session
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
 #: Graph gives no Retry-After; its throttles are counted over an hour.
@@ -172,7 +173,7 @@ class GraphReader:
         self.user_id = str(values["graph_user_id"])
         self.timeout = float(values.get("graph_timeout") or 20)
         self._token = str(values["graph_access_token"])
-        self._session = session or requests.Session()
+        self._session = session or guarded_session()
 
     def close(self) -> None:
         self._session.close()
@@ -185,7 +186,9 @@ class GraphReader:
             response = self._session.get(
                 url, params=dict(params or {}), headers={"Authorization": f"Bearer {self._token}"}, timeout=self.timeout
             )
-        except requests.RequestException as exc:
+        except AddressRefused as exc:
+            raise ConfigurationError(f"{exc} ({action}); the hub only fetches from public addresses") from exc
+        except (requests.RequestException, FetchError) as exc:
             raise TransientError(f"the Instagram Graph API could not be reached ({action}): {exc!r}") from exc
         try:
             body = response.json()

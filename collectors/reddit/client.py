@@ -8,6 +8,9 @@ nothing here sleeps. ``FailFastRequestor`` turns 5xx answers and transport error
 ``TransientError`` before prawcore's own retry loop (which sleeps up to 6 s) sees them, and turns
 an exhausted request budget into ``RateLimited`` instead of letting prawcore's rate limiter sleep
 until the window resets (up to 10 minutes).
+
+praw sends through ``ugc_hub.netguard.guarded_session``: a Reddit URL setting on a private address is
+refused at each connection, as a setting to change.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from prawcore.requestor import Requestor
 
 from collectors.errors import CollectorError, ConfigurationError, RateLimited, TransientError
 from collectors.reddit.settings import DEFAULT_USER_AGENT
+from ugc_hub.netguard import AddressRefused, guarded_session
 
 DEFAULT_RETRY_AFTER = 60.0
 _BUDGET_HEADERS = ("x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset")
@@ -50,6 +54,10 @@ class FailFastRequestor(Requestor):
             # every API call with its own 16 s default: apply the source's timeout here.
             response = super().request(*args, timeout=self.timeout, **kwargs)
         except prawcore.exceptions.RequestException as exc:
+            if isinstance(exc.original_exception, AddressRefused):
+                raise ConfigurationError(
+                    f"{exc.original_exception}; the hub only fetches from public addresses"
+                ) from exc
             raise TransientError(f"Reddit could not be reached: {exc.original_exception!r}") from exc
         if response.status_code >= 500:
             raise TransientError(f"Reddit answered {response.status_code} {response.reason} for {response.url}")
@@ -97,7 +105,7 @@ def build_reddit(values: Mapping[str, Any], *, need_account: bool = False) -> pr
             # 0: a RATELIMIT answer to a write raises (mapped to RateLimited) instead of sleeping.
             ratelimit_seconds=0,
             requestor_class=FailFastRequestor,
-            requestor_kwargs={"timeout": float(values.get("timeout") or 16)},
+            requestor_kwargs={"timeout": float(values.get("timeout") or 16), "session": guarded_session()},
         )
     except (praw.exceptions.PRAWException, prawcore.exceptions.PrawcoreException) as exc:
         raise ConfigurationError(f"the Reddit client could not be configured: {exc}") from exc

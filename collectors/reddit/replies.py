@@ -20,7 +20,7 @@ from collectors.incremental import as_float, utc_from_timestamp
 from collectors.reddit.mapping import DELETED, REDDIT
 from collectors.reddit.settings import credentials
 from collectors.registry import register_channel
-from ugc_hub.domain.replies import Reply
+from ugc_hub.rights.rules.replies import Reply
 
 
 class ReplyRejected(CollectorError):

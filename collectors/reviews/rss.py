@@ -2,7 +2,12 @@
 
 The feed is fetched with ``requests`` (timeout, conditional request with the ETag and
 Last-Modified kept in the cursor; 304 yields an empty page) and the bytes are parsed by
-feedparser, which never touches the network here. One page per run. Cursor::
+feedparser, which never touches the network here. One page per run.
+
+Platform ids are unique per platform, and many feeds number their entries "1", "2"...: a guid that
+is not an absolute URI is prefixed with the site the feed describes (``feed_entry_id``), so two
+feeds never share a post, while one feed read at another address (http to https, a new feed URL)
+keeps its ids. Cursor::
 
     {"v": 1, "etag": str|null, "modified": str|null, "seen": {entry_id: timestamp}}
 """
@@ -16,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from collectors.base import Collector, Page, RawItem, SettingField
 from collectors.errors import ConfigurationError, MappingError, TransientError
@@ -51,8 +56,46 @@ def entry_id(entry: Mapping[str, Any]) -> str:
         value = entry.get(key)
         if isinstance(value, str) and value.strip():
             return value.strip()
-    basis = f"{entry.get('title', '')}|{entry.get('published', entry.get('updated', ''))}"
+    # Not entry.get("updated"): feedparser warns when it maps a missing "updated" to "published".
+    when = entry["published"] if "published" in entry else entry.get("updated", "")
+    basis = f"{entry.get('title', '')}|{when}"
     return "sha1:" + hashlib.sha1(basis.encode(), usedforsecurity=False).hexdigest()
+
+
+#: Schemes whose ids name their own authority without a host part: ``tag:`` (RFC 4151), ``urn:``.
+_GLOBAL_SCHEMES = frozenset({"tag", "urn"})
+MAX_SITE = 120
+
+
+def is_absolute_id(ident: str) -> bool:
+    """Whether an id is a URI that is unique by itself (``https://…``, ``tag:…``, ``urn:…``)."""
+    try:
+        parts = urlsplit(ident)
+    except ValueError:
+        return False
+    return bool(parts.scheme) and (bool(parts.netloc) or parts.scheme.lower() in _GLOBAL_SCHEMES)
+
+
+def feed_site(channel_link: Any, feed_url: str) -> str:
+    """The site a feed describes, scheme-less and lowercased: ``host/path`` of the channel's ``<link>``.
+
+    A relative link is the feed's own site; without a link, the feed URL's host stands in. "www." is
+    dropped, as sites answer with and without it; a trailing "/" too.
+    """
+    link = channel_link.strip() if isinstance(channel_link, str) else ""
+    try:
+        parts = urlsplit(urljoin(feed_url, link) if link else feed_url)
+    except ValueError:
+        parts = urlsplit(feed_url)
+        link = ""
+    host = (parts.hostname or "").removeprefix("www.")
+    path = parts.path.rstrip("/") if link else ""
+    return f"{host}{path}".lower()[:MAX_SITE]
+
+
+def feed_entry_id(ident: str, site: str) -> str:
+    """The platform id of an entry: an absolute id as written, any other one prefixed with the site."""
+    return ident if is_absolute_id(ident) else f"{site}#{ident}"
 
 
 def resolve_links(entry: dict[str, Any], base: str) -> dict[str, Any]:
@@ -71,18 +114,19 @@ def resolve_links(entry: dict[str, Any], base: str) -> dict[str, Any]:
     return entry
 
 
-def _seen_under_old_id(seen: dict[str, float], ident: str, base: str) -> bool:
-    """Whether the entry was collected when ids were resolved against the feed's address.
+def _seen_under_old_id(seen: dict[str, float], written: str, ident: str, base: str) -> bool:
+    """Whether the entry was collected under an earlier form of its id.
 
-    Such a mark is moved to the entry's own id, so the entry is neither stored twice nor looked up
-    this way again. Posts stored then keep their old id: it cannot be told apart from an absolute
-    guid, so no migration rewrites it.
+    Ids were first resolved against the feed's address, then briefly kept bare (``written``). Such a
+    mark is moved to the entry's id, so the entry is neither stored twice nor looked up this way
+    again. Posts stored then keep their old id: it cannot be told apart from an absolute guid, so no
+    migration rewrites it.
     """
-    old = urljoin(base, ident)
-    if old == ident or old not in seen:
-        return False
-    seen[ident] = seen.pop(old)
-    return True
+    for old in (urljoin(base, written), written):
+        if old != ident and old in seen:
+            seen[ident] = seen.pop(old)
+            return True
+    return False
 
 
 def looks_truncated(content: bytes) -> bool:
@@ -185,10 +229,13 @@ class RssFeedCollector(Collector):
             raise TransientError(f"the feed at {values['url']} is malformed: {parsed.get('bozo_exception')}")
         seen = load_seen(cursor)
         items = []
-        feed_title = parsed.feed.get("title") if isinstance(parsed.feed, Mapping) else None
+        channel = parsed.feed if isinstance(parsed.feed, Mapping) else {}
+        feed_title = channel.get("title")
+        site = feed_site(channel.get("link"), response.url)
         for entry in parsed.entries:
-            ident = entry_id(entry)
-            if ident in seen or _seen_under_old_id(seen, ident, response.url):
+            written = entry_id(entry)
+            ident = feed_entry_id(written, site)
+            if ident in seen or _seen_under_old_id(seen, written, ident, response.url):
                 continue
             stamp = entry_timestamp(entry)
             seen[ident] = stamp if stamp is not None else time.time()

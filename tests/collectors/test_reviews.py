@@ -38,10 +38,10 @@ def test_rss_entries_and_a_conditional_request_the_next_time(rsps: responses.Req
     feed = FakeFeed()
     feed.install(rsps)
     [page] = list(RSS_PLUGIN.fetch({"url": feed.url}, None))
-    assert ids([page]) == [
-        "forum.example.org-topic-4411",
-        "forum.example.org-topic-4398",
-        "forum.example.org-topic-4377",
+    assert ids([page]) == [  # bare guids, known by the site the channel links to
+        "forum.example.org/tags/acme#forum.example.org-topic-4411",
+        "forum.example.org/tags/acme#forum.example.org-topic-4398",
+        "forum.example.org/tags/acme#forum.example.org-topic-4377",
     ]
     assert page.next_cursor["etag"] == feed.etag and page.next_cursor["modified"] == "Fri, 20 Nov 2026 09:30:00 GMT"
     posts = RSS_PLUGIN.map_items(page.items).posts
@@ -70,7 +70,7 @@ def test_a_changed_feed_brings_only_new_entries(rsps: responses.RequestsMock):
     )
     feed.replace(RSS.replace(b"<item>", new_item + b"<item>", 1))
     [second] = list(RSS_PLUGIN.fetch({"url": feed.url}, first.next_cursor))
-    assert ids([second]) == ["forum.example.org-topic-4420"]
+    assert ids([second]) == ["forum.example.org/tags/acme#forum.example.org-topic-4420"]
 
 
 def test_atom_entries_map_with_their_author_and_dates(rsps: responses.RequestsMock):
@@ -125,6 +125,11 @@ RELATIVE_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
     [
         ("http://forum.example.org/feeds/acme.rss", "http://forum.example.org", "http://forum.example.org/feeds"),
         ("https://forum.example.org/feeds/acme.rss", "https://forum.example.org", "https://forum.example.org/feeds"),
+        (
+            "https://www.forum.example.org/feeds/acme.rss",
+            "https://www.forum.example.org",
+            "https://www.forum.example.org/feeds",
+        ),
         ("https://new.example.net/x/y.rss", "https://new.example.net", "https://new.example.net/x"),
     ],
 )
@@ -134,7 +139,9 @@ def test_entry_ids_are_the_feeds_own_not_resolved_against_the_feed_url(
     feed = FakeFeed(url=url, body=RELATIVE_FEED)
     feed.install(rsps)
     [page] = list(RSS_PLUGIN.fetch({"url": feed.url}, None))
-    assert ids([page]) == ["dup-1", "dup-2", "/t/no-guid"]  # the same from every address the feed has
+    # The channel's <link> is relative ("/"): the site is the feed's host, whatever the scheme or "www.".
+    host = "new.example.net" if "new.example.net" in url else "forum.example.org"
+    assert ids([page]) == [f"{host}#dup-1", f"{host}#dup-2", f"{host}#/t/no-guid"]
     first, second, third = RSS_PLUGIN.map_items(page.items).posts
     # Links are still resolved against the feed's address, as a reader would follow them.
     assert first.permalink == f"{site}/t/dup-1" and [m.url for m in first.media] == [f"{site}/uploads/1.jpg"]
@@ -156,8 +163,47 @@ def test_entries_remembered_under_the_old_resolved_id_are_not_collected_again(rs
         },
     }
     [page] = list(RSS_PLUGIN.fetch({"url": feed.url}, old))
-    assert ids([page]) == ["dup-2"]
-    assert set(page.next_cursor["seen"]) == {"dup-1", "dup-2", "/t/no-guid"}
+    assert ids([page]) == ["forum.example.org#dup-2"]
+    assert set(page.next_cursor["seen"]) == {
+        "forum.example.org#dup-1",
+        "forum.example.org#dup-2",
+        "forum.example.org#/t/no-guid",
+    }
+
+
+def test_entries_remembered_under_their_bare_guid_are_not_collected_again(rsps: responses.RequestsMock):
+    feed = FakeFeed(url="https://forum.example.org/feeds/acme.rss", body=RELATIVE_FEED)
+    feed.install(rsps)
+    old = {"v": 1, "etag": None, "modified": None, "seen": {"dup-1": 1_795_684_320.0}}
+    [page] = list(RSS_PLUGIN.fetch({"url": feed.url}, old))
+    assert ids([page]) == ["forum.example.org#dup-2", "forum.example.org#/t/no-guid"]
+    assert "dup-1" not in page.next_cursor["seen"] and "forum.example.org#dup-1" in page.next_cursor["seen"]
+
+
+ABSOLUTE_IDS_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Ids</title><link>https://Blog.Example.com/</link><description>d</description>
+<item><title>A</title><guid>https://blog.example.com/?p=1</guid><description>a</description></item>
+<item><title>B</title><guid isPermaLink="false">tag:blog.example.com,2026:post-2</guid><description>b</description></item>
+<item><title>C</title><guid isPermaLink="false">urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a</guid><description>c</description></item>
+<item><title>D</title><guid isPermaLink="false">post:4</guid><description>d</description></item>
+<item><title>E</title><pubDate>Fri, 20 Nov 2026 09:12:00 +0000</pubDate><description>e</description></item>
+</channel></rss>
+"""
+
+
+@pytest.mark.parametrize("url", ["https://blog.example.com/feed", "http://feeds.example.net/moved/blog.xml"])
+def test_absolute_guids_stay_as_written_and_bare_ones_take_the_channel_site(rsps: responses.RequestsMock, url: str):
+    feed = FakeFeed(url=url, body=ABSOLUTE_IDS_FEED)
+    feed.install(rsps)
+    [page] = list(RSS_PLUGIN.fetch({"url": feed.url}, None))
+    first, second, third, fourth, fifth = ids([page])
+    assert (first, second, third) == (
+        "https://blog.example.com/?p=1",
+        "tag:blog.example.com,2026:post-2",
+        "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a",
+    )
+    assert fourth == "blog.example.com#post:4"  # a scheme of its own is not a globally unique id
+    assert fifth.startswith("blog.example.com#sha1:")  # the same title and date in another feed is another entry
 
 
 def test_an_entry_without_content_fails_alone():

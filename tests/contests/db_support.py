@@ -13,7 +13,8 @@ from tests.test_ingest import make_post
 from ugc_hub.domain.posts import NormalizedAuthor
 from ugc_hub.models import Post, db
 from ugc_hub.models.contests import Contest
-from ugc_hub.services import contests, rights
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.services import contests
 from ugc_hub.services.ingest import ingest_posts
 
 TZ = "Europe/Paris"

@@ -23,6 +23,7 @@ from typing import Any
 
 from tests.fakes.instagram_graph import ERRORS, VERSION
 from tests.fakes.server import Fault, JsonServer, RecordedRequest, Response
+from ugc_hub.netguard import allowing_private_addresses
 
 HASHTAG_LIMIT = 30
 WEEK = 7 * 86400
@@ -81,9 +82,13 @@ class FakeGraphMedia:
 
     def __enter__(self) -> FakeGraphMedia:
         self._http.start()
+        # The fake listens on 127.0.0.1, which the hub's address guard refuses outside tests.
+        self._loopback = allowing_private_addresses()
+        self._loopback.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._loopback.__exit__(None, None, None)
         self._http.stop()
 
     @property

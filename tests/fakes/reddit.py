@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.server import Fault, JsonServer, RecordedRequest, Response
+from ugc_hub.netguard import allowing_private_addresses
 
 DATA = Path(__file__).parent / "data" / "reddit"
 SUBMISSION_TEMPLATE: dict[str, Any] = json.loads((DATA / "submission.json").read_text())
@@ -63,6 +64,9 @@ class FakeReddit:
     #: Submissions marked ``over_18``.
     over_18: frozenset[int] = frozenset()
     changed_shape: frozenset[int] = frozenset()
+    #: Titles that replace the generated one, by index: hostile text such as a lone UTF-16 surrogate,
+    #: which JSON allows (``"\\ud83d"``) but no database can store.
+    titles: dict[int, str] = field(default_factory=dict)
     client_id: str = "test-client"
     client_secret: str = "test-secret"
     users: dict[str, str] = field(default_factory=lambda: {"acme_brand": "correct horse"})
@@ -91,9 +95,13 @@ class FakeReddit:
         self._http.stop()
 
     def __enter__(self) -> FakeReddit:
+        # The fake listens on 127.0.0.1, which the hub's address guard refuses outside tests.
+        self._loopback = allowing_private_addresses()
+        self._loopback.__enter__()
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
+        self._loopback.__exit__(None, None, None)
         self.stop()
 
     @property
@@ -268,6 +276,9 @@ class FakeReddit:
             data.pop("author_fullname", None)
         if index in self.over_18:
             data["over_18"] = True
+
+        if index in self.titles:
+            data["title"] = self.titles[index]
         if index in self.changed_shape:
             data.pop("created_utc", None)
             data.pop("created", None)

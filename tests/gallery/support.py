@@ -102,7 +102,7 @@ def consented(session: DbSession, storage: Storage, *, workspace_id: int, n: int
 
 def withdraw(session: DbSession, post_id: int) -> None:
     """The manager revokes the grant through the rights service (which announces the change)."""
-    from ugc_hub.services import rights
+    from ugc_hub.rights.services import permissions as rights
 
     rights.revoke(session, post_id=post_id, actor=STAFF, now=utcnow(), reason="author asked")
 

@@ -13,13 +13,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gallery import tasks
-from gallery.purge import HttpPurger, PurgeConfigError, purger_from_config
+from gallery.purge import HttpPurger, PurgeConfigError, purger_from_config, request_purge
 from gallery.service import set_published
 from gallery.snapshots import settings_from_config
 from tests.conftest import make_app, running
 from tests.gallery.purge_server import purge_server
 from tests.gallery.support import STAFF, consented, published_gallery, withdraw
 from ugc_hub.models import GalleryCdnPurge, db
+from ugc_hub.netguard import AddressRefused
 from ugc_hub.services.audit import CLI
 from ugc_hub.services.storage import storage_from_config
 from ugc_hub.services.workspaces import create_workspace
@@ -197,6 +198,7 @@ def test_a_withdrawal_purges_through_the_operator_url_and_a_failed_purge_is_retr
             GALLERY_CACHE_CONTROL="public, max-age=30",
             GALLERY_PURGE_URL=cdn_api.url,
             GALLERY_PURGE_TOKEN="operator-secret",
+            ALLOW_PRIVATE_ADDRESSES=True,  # the purge endpoint listens on 127.0.0.1
         )
         with running(app):
             workspace = create_workspace(db.session, name="Lumen", actor=CLI)
@@ -254,3 +256,31 @@ def test_purge_settings_are_checked_when_the_hub_starts() -> None:
     ):
         with pytest.raises(PurgeConfigError):
             purger_from_config(bad)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:9/purge", "http://[2002:a00:1::]/purge"]
+)
+def test_a_purge_url_on_a_private_address_stops_the_start(database_url: str, instance: Path, url: str) -> None:
+    with pytest.raises(PurgeConfigError, match="the hub only sends to public addresses"):
+        make_app(database_url, instance, GALLERY_PURGE_URL=url)
+    make_app(database_url, instance, GALLERY_PURGE_URL=url, ALLOW_PRIVATE_ADDRESSES=True)  # tests' local fakes
+
+
+def test_a_purge_is_refused_at_sending_when_its_address_is_private(database_url: str, instance: Path) -> None:
+    """A name whose DNS answer turned private after the start is refused at the connection, unsent."""
+    with purge_server() as cdn_api:
+        app = make_app(database_url, instance)
+        with running(app):
+            refused = purger_from_config({"GALLERY_PURGE_URL": cdn_api.url})
+            assert isinstance(refused, HttpPurger)
+            with pytest.raises(AddressRefused, match=r"loopback address 127\.0\.0\.1"):
+                refused.purge([f"{CDN}/galleries/lookbook.json"])
+            assert request_purge(db.session, refused, [f"{CDN}/galleries/lookbook.json"]) is False
+            [pending] = db.session.query(GalleryCdnPurge).all()
+            assert "loopback address 127.0.0.1" in (pending.last_error or "")
+            assert cdn_api.received == []
+
+            allowed = purger_from_config({"GALLERY_PURGE_URL": cdn_api.url, "ALLOW_PRIVATE_ADDRESSES": True})
+            assert request_purge(db.session, allowed, [f"{CDN}/galleries/lookbook.json"]) is True
+            assert [p.body["urls"] for p in cdn_api.received] == [[f"{CDN}/galleries/lookbook.json"]]

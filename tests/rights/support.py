@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.test_ingest import make_post
-from ugc_hub.domain.replies import Reply
 from ugc_hub.models import Post, RightsRequest, db
-from ugc_hub.services import audit, publication, rights, rights_templates
+from ugc_hub.rights.rules.replies import Reply
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services import templates as rights_templates
+from ugc_hub.services import audit, publication
 from ugc_hub.services.ingest import ingest_posts
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

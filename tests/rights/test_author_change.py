@@ -20,7 +20,8 @@ from tests.rights.support import prepare
 from tests.test_api import bearer
 from ugc_hub.models import ConsentEvent, PostRights, db
 from ugc_hub.models.base import utcnow
-from ugc_hub.services import publication, rights_upkeep
+from ugc_hub.rights.services import upkeep as rights_upkeep
+from ugc_hub.services import publication
 from ugc_hub.services.storage import storage_from_config
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -22,9 +22,10 @@ from ugc_hub.models import (
     RightsRequest,
     db,
 )
-from ugc_hub.services import publication, rights
-from ugc_hub.services.consent_ledger import verify_ledger
-from ugc_hub.services.erasure import erase_author
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services.consent_ledger import verify_ledger
+from ugc_hub.rights.services.erasure import erase_author
+from ugc_hub.services import publication
 from ugc_hub.services.storage import LocalStorage
 
 

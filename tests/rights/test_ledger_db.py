@@ -12,8 +12,8 @@ from sqlalchemy.exc import DatabaseError
 
 from tests.rights.support import ADMIN, HASHTAG, NOW, add_post, ask, prepare, reply_to
 from ugc_hub.models import db
-from ugc_hub.services import rights
-from ugc_hub.services.consent_ledger import evidence_document, verify_ledger
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services.consent_ledger import evidence_document, verify_ledger
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_concurrent_appends_keep_one_chain(app: Any) -> None:
     from sqlalchemy.exc import IntegrityError, OperationalError
     from sqlalchemy.orm import Session
 
-    from ugc_hub.services import consent_ledger
+    from ugc_hub.rights.services import consent_ledger
 
     engine = db.engine
     errors: list[BaseException] = []

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ugc_hub.domain import ledger
+from ugc_hub.rights.rules import ledger
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

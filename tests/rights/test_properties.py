@@ -11,8 +11,11 @@ from hypothesis import strategies as st
 
 from tests.rights.support import ADMIN, HASHTAG, NOW, add_post, ask, prepare, reply_to
 from ugc_hub.models import RightsRequest, db
-from ugc_hub.services import moderation, publication, rights, rights_links, rights_upkeep
-from ugc_hub.services.consent_ledger import verify_ledger
+from ugc_hub.rights.services import links as rights_links
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services import upkeep as rights_upkeep
+from ugc_hub.rights.services.consent_ledger import verify_ledger
+from ugc_hub.services import moderation, publication
 
 ACTIONS = (
     "ask",

@@ -12,7 +12,10 @@ from sqlalchemy import select
 from collectors.replies import SendUnavailable
 from tests.rights.support import ADMIN, NOW, add_post, ask, prepare
 from ugc_hub.models import MessageTemplate, RightsMessage, Source, db
-from ugc_hub.services import rights, rights_queue, rights_templates, rights_upkeep
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.rights.services import templates as rights_templates
+from ugc_hub.rights.services import upkeep as rights_upkeep
 
 
 class FakePlatform:

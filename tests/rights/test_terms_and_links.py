@@ -10,9 +10,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from tests.rights.support import ADMIN, HASHTAG, NOW, add_post, announcements, ask, prepare, reply_to
-from ugc_hub.domain.replies import Verdict
 from ugc_hub.models import ConsentEvent, PostRights, RightsRequest, TermsVersion, db
-from ugc_hub.services import publication, rights, rights_codes, rights_links, rights_templates
+from ugc_hub.rights.rules.replies import Verdict
+from ugc_hub.rights.services import codes as rights_codes
+from ugc_hub.rights.services import links as rights_links
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services import templates as rights_templates
+from ugc_hub.services import publication
 
 SECRET = "test-secret-key"
 YEAR = 365 * 24 * 3600

@@ -16,7 +16,9 @@ from tests.rights.support import HASHTAG, add_post, ask, prepare, reply_to
 from ugc_hub.domain.posts import NormalizedAuthor
 from ugc_hub.models import Author, Post, PostRights, RightsRequest, TermsVersion, db
 from ugc_hub.models.base import utcnow
-from ugc_hub.services import publication, rights, rights_links
+from ugc_hub.rights.services import links as rights_links
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.services import publication
 
 HOSTILE = "<script>alert('x')</script>"
 

@@ -9,10 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.rights.support import ADMIN, HASHTAG, NOW, add_post, announcements, ask, prepare, reply_to
-from ugc_hub.domain.replies import Verdict
 from ugc_hub.models import ConsentEvent, PostRights, RightsMessage, RightsReply, RightsRequest, TermsVersion, db
-from ugc_hub.services import publication, rights, rights_queue, rights_upkeep
-from ugc_hub.services.consent_ledger import verify_ledger
+from ugc_hub.rights.rules.replies import Verdict
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.rights.services import upkeep as rights_upkeep
+from ugc_hub.rights.services.consent_ledger import verify_ledger
+from ugc_hub.services import publication
 
 
 @pytest.fixture

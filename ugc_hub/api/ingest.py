@@ -99,7 +99,11 @@ class Ingest(MethodView):
     @token_required("moderator")
     def post(self, args: dict[str, Any]) -> RecordsReport:
         """Store posts sent as import records; returns counts and the errors of each rejected record."""
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            # "silent" covers malformed JSON only; a body of 100,000 nested arrays exhausts the parser.
+            abort(400, message="the JSON body is nested too deeply")
         if not isinstance(body, list):
             abort(422, message="the body must be a JSON array of records")
             raise AssertionError  # abort raises; this tells the type checker

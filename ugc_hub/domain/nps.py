@@ -142,12 +142,20 @@ def parse_answer(row: Mapping[str, str | None]) -> ImportedAnswer:
         raise AnswerError(f"responded_at {raw_date[:40]!r} is not an ISO 8601 date or date-time") from None
     if responded_at.tzinfo is None:
         responded_at = responded_at.replace(tzinfo=UTC)  # no offset: UTC, as documented
+    try:
+        responded_at = responded_at.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is after the last date-time there is
+        raise AnswerError(f"responded_at {raw_date[:40]!r} is out of range") from None
     comment = (row.get("comment") or "").strip()
     if len(comment) > MAX_COMMENT:
         raise AnswerError(f"comment is longer than {MAX_COMMENT} characters")
+    for name in ("comment", "respondent", "id"):
+        if "\x00" in (row.get(name) or ""):
+            # PostgreSQL stores no NUL in text; a NUL is never part of a real answer.
+            raise AnswerError(f"{name} contains a NUL character")
     return ImportedAnswer(
         score=score,
-        responded_at=responded_at.astimezone(UTC),
+        responded_at=responded_at,
         comment=comment,
         respondent=(row.get("respondent") or "").strip()[:320],
         external_id=(row.get("id") or "").strip()[:200],

@@ -18,7 +18,6 @@ from ugc_hub.models.contests import (
     JuryRound,
     RecurringDraw,
 )
-from ugc_hub.models.erased import ErasedAuthor
 from ugc_hub.models.friction import FrictionAlert
 from ugc_hub.models.gallery import Gallery, GalleryCdnPurge, GalleryDailyStat, GalleryItem, GallerySnapshot
 from ugc_hub.models.ideas import (
@@ -40,9 +39,13 @@ from ugc_hub.models.ideas import (
 from ugc_hub.models.media import MediaAsset
 from ugc_hub.models.nps import NPS_CHANNELS, NpsInvitation, NpsResponse, NpsSurvey
 from ugc_hub.models.post import MODERATION_STATUSES, Author, Post, PostHashtag
-from ugc_hub.models.rights import (
+from ugc_hub.models.sentiment import SENTIMENT_LABELS, PostSentiment
+from ugc_hub.models.staff import ROLES, ApiToken, User
+from ugc_hub.models.workspace import Source, Workspace
+from ugc_hub.rights.models import (
     RIGHTS_STATES,
     ConsentEvent,
+    ErasedAuthor,
     MessageTemplate,
     OwnershipCode,
     PostRights,
@@ -53,9 +56,6 @@ from ugc_hub.models.rights import (
     TermsVersion,
     UsedLink,
 )
-from ugc_hub.models.sentiment import SENTIMENT_LABELS, PostSentiment
-from ugc_hub.models.staff import ROLES, ApiToken, User
-from ugc_hub.models.workspace import Source, Workspace
 
 __all__ = [
     "MODERATION_STATUSES",

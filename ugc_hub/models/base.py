@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+#: The largest id a table's primary key holds: ``integer`` on PostgreSQL. A larger id names no row, and
+#: comparing a column with it would overflow, so lookups and page marks stop there.
+MAX_ROW_ID = 2**31 - 1
+
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 

@@ -27,9 +27,11 @@ from collectors.registry import UnknownCollector
 from ugc_hub.models import AccountLease, CollectorRun, Source
 from ugc_hub.models.base import DbSession, utcnow
 from ugc_hub.models.secret_json import unreadable_secrets
-from ugc_hub.netguard import allowing_private_addresses
+from ugc_hub.netguard import allowing_private_addresses, private_addresses_allowed
 from ugc_hub.services import publication
 from ugc_hub.services.ingest import ingest_batch
+from ugc_hub.services.source_addresses import check_source_urls
+from ugc_hub.services.validation import storable
 
 LEASE_SECONDS = 900
 MAX_REJECTIONS_KEPT = 50
@@ -219,7 +221,8 @@ def collect_source(
     """Run one source from its stored cursor; raise ``RetryLater`` on a rate limit or transient error.
 
     ``allow_private_addresses`` lets the plugin's HTTP reach private addresses (config
-    ``ALLOW_PRIVATE_ADDRESSES``, for tests whose fakes listen on 127.0.0.1).
+    ``ALLOW_PRIVATE_ADDRESSES``, for tests whose fakes listen on 127.0.0.1). Without it, a URL setting
+    on a private address fails the run before the plugin makes any request.
     """
     source = session.get(Source, source_id)
     if source is None:
@@ -257,8 +260,9 @@ def collect_source(
             )
         if type(plugin).account_usage is not Collector.account_usage:
             settings[SHARED_USAGE_SETTING] = shared_usage(session, source, plugin, registry=registry)
-        pages = plugin.fetch(settings, source.cursor)
         with allowing_private_addresses(allow_private_addresses):
+            check_source_urls(plugin.settings_schema, settings, allow_private=private_addresses_allowed())
+            pages = plugin.fetch(settings, source.cursor)
             try:
                 for page in pages:
                     run.store(plugin, page)
@@ -397,7 +401,9 @@ class _Run:
             run = session.get(CollectorRun, self.run_id)
             assert run is not None
             reasons: list[dict[str, Any]] = [
-                {"platform_id": f.item.platform_id, "reason": f.error.message} for f in batch.failures
+                # What the platform sent may hold NUL or lone surrogates, which the JSON column refuses.
+                {"platform_id": storable(str(f.item.platform_id)), "reason": storable(f.error.message)}
+                for f in batch.failures
             ]
             reasons += [{"platform_id": r.platform_id, "reason": r.reason} for r in stored.rejections]
             run.pages += 1

@@ -30,7 +30,8 @@ from ugc_hub.models.base import DbSession
 from ugc_hub.models.contests import Contest, ContestEntry, ContestWinner
 from ugc_hub.models.ideas import Customer
 from ugc_hub.models.workspace import Workspace
-from ugc_hub.services import audit, draws, rights_queue
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.services import audit, draws
 from ugc_hub.services.contests import ContestError, get_contest
 from ugc_hub.services.mail import MailError, MailSettings, send_mail
 

@@ -65,7 +65,10 @@ def _parse_datetime(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError) as exc:  # 1e20, -1e20, NaN: no date-time
+            raise RowError("posted_at is out of range") from exc
     if not isinstance(value, str):
         raise RowError("posted_at must be an ISO 8601 date-time or a Unix timestamp")
     try:
@@ -94,7 +97,7 @@ def _parse_rating(value: Any) -> float | None:
         return None
     try:
         return float(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise RowError(f"rating must be a number, not {str(value)[:20]!r}") from exc
 
 
@@ -191,7 +194,7 @@ def _jsonl_records(data: bytes) -> Iterator[tuple[int, dict[str, Any] | RowError
 def _csv_records(data: bytes) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     # surrogateescape keeps undecodable bytes visible per row instead of failing the whole file.
     text = data.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
-    csv.field_size_limit(16 * 1024 * 1024)
+    raise_csv_field_limit(len(text))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     unknown = [name for name in header if name not in KNOWN_FIELDS]
@@ -213,6 +216,14 @@ def _csv_records(data: bytes) -> Iterator[tuple[int, dict[str, Any] | RowError]]
         if unknown:
             record["raw"] = dict(row)
         yield number, record
+
+
+def raise_csv_field_limit(size: int) -> None:
+    """Let the csv module read a field as long as the whole text, so a huge field is one bad row.
+
+    The limit is global to the process: it is only ever raised, never lowered under another reader.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), size + 1))
 
 
 def _has_surrogates(value: str) -> bool:

@@ -16,8 +16,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from ugc_hub.domain.posts import MediaItem, NormalizedPost, extract_hashtags, identity_hash
 from ugc_hub.models import Author, ErasedAuthor, Post, PostHashtag
 from ugc_hub.models.base import DbSession, utcnow
-from ugc_hub.services import ingest_sql, publication, rights_authorship
-from ugc_hub.services.validation import checked
+from ugc_hub.rights.services import authorship as rights_authorship
+from ugc_hub.services import ingest_sql, publication
+from ugc_hub.services.validation import MAX_ID_LENGTH, checked, storable
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -58,6 +59,12 @@ def _insert(session: DbSession) -> Callable[..., Any]:
     if name == "sqlite":
         return sqlite.insert
     raise RuntimeError(f"ingestion supports SQLite and PostgreSQL, not {name}")
+
+
+def _shown_id(post: NormalizedPost) -> str | None:
+    """The platform id of a refused post as reports can store it (run records are JSON in the database)."""
+    value = getattr(post, "platform_id", None)
+    return storable(value[:MAX_ID_LENGTH]) if isinstance(value, str) else None
 
 
 def _author_key(post: NormalizedPost) -> tuple[str, str] | None:
@@ -179,7 +186,7 @@ def ingest_batch(
         found, encoded = checked(post)
         if found:
             result.rejected += 1
-            result.rejections.append(Rejection(index, getattr(post, "platform_id", None), "; ".join(found)))
+            result.rejections.append(Rejection(index, _shown_id(post), "; ".join(found)))
             continue
         key = (post.platform, post.platform_id)
         if key in valid:

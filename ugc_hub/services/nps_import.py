@@ -18,6 +18,8 @@ from ugc_hub.domain.nps import AnswerError, ImportedAnswer, parse_answer
 from ugc_hub.models import NpsResponse
 from ugc_hub.models.base import DbSession
 from ugc_hub.services import audit
+from ugc_hub.services.importer import raise_csv_field_limit
+from ugc_hub.services.validation import storable
 
 REQUIRED_COLUMNS = ("score", "responded_at")
 MAX_ROWS = 100_000
@@ -61,8 +63,10 @@ def import_responses(
     session: DbSession, *, workspace_id: int, data: bytes, source: str, actor: audit.Actor
 ) -> NpsImportReport:
     """Store every valid, new row of a CSV file in one transaction and report the others by line."""
-    source = source.strip()[:64] or "import"
-    reader = csv.DictReader(io.StringIO(_decode(data), newline=""))
+    source = storable(source).strip()[:64] or "import"  # it goes into a hash and the audit log's JSON
+    text = _decode(data)
+    raise_csv_field_limit(len(text))  # a huge comment is then one bad row, not the end of the file
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = {name.strip().casefold() for name in reader.fieldnames or ()}
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:

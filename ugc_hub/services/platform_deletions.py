@@ -25,10 +25,10 @@ from collectors.base import GONE_REASONS
 from collectors.registry import UnknownCollector
 from ugc_hub.models import Post, PostRights, Source
 from ugc_hub.models.base import DbSession
+from ugc_hub.rights.services.state import record
 from ugc_hub.services import audit
 from ugc_hub.services.collection import CollectorLookup
 from ugc_hub.services.publication import announce_change
-from ugc_hub.services.rights_state import record
 
 log = logging.getLogger(__name__)
 ACTION = "post.removed_on_platform"

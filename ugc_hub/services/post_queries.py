@@ -8,11 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, text
+from sqlalchemy import and_, exists, false, func, or_, select, text
 from sqlalchemy.sql import Select
 
 from ugc_hub.models import Post, PostHashtag, PostSentiment
-from ugc_hub.models.base import DbSession
+from ugc_hub.models.base import MAX_ROW_ID, DbSession
+
+MIN_ROW_ID = -MAX_ROW_ID - 1
 
 MAX_PAGE_SIZE = 200
 COUNT_CAP = 10_000
@@ -96,6 +98,24 @@ def decode_cursor(cursor: str) -> PageMark | ScoreMark:
     return PageMark(at, int(post_id))
 
 
+def _utc(at: datetime) -> datetime:
+    """``at`` in UTC; a time past either end of the calendar (9999-12-31T23:00-05:00) becomes that end."""
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:
+        return (datetime.max if at.year == datetime.max.year else datetime.min).replace(tzinfo=UTC)
+
+
+def _id_below(column: Any, mark: int) -> Any:
+    """``column < mark`` for any integer mark, written so the bound fits the id column (no overflow)."""
+    return column <= min(mark - 1, MAX_ROW_ID) if mark > MIN_ROW_ID else false()
+
+
+def _id_above(column: Any, mark: int) -> Any:
+    """``column > mark``, written like ``_id_below``."""
+    return column >= max(mark + 1, MIN_ROW_ID) if mark < MAX_ROW_ID else false()
+
+
 def _fts_quote(query: str) -> str:
     """Quote every word so user input is never FTS5 syntax."""
     words = [w for w in query.split() if w]
@@ -152,7 +172,7 @@ def filtered(session: DbSession, filters: PostFilters, *, scored_only: bool = Fa
         stmt = stmt.where(exists().where(and_(PostHashtag.post_id == Post.id, PostHashtag.tag == tag)))
     if filters.date_from:
         stmt = stmt.where(Post.posted_at >= datetime.combine(filters.date_from, time.min, UTC))
-    if filters.date_to:
+    if filters.date_to and filters.date_to < date.max:
         stmt = stmt.where(Post.posted_at < datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC))
     if filters.q and filters.q.strip():
         stmt = stmt.where(_text_search(session, filters.q.strip()))
@@ -178,8 +198,8 @@ def list_posts(
         raise BadCursor("this cursor belongs to a list sorted by sentiment")
     stmt = filtered(session, filters)
     if after is not None:
-        at, post_id = after.before, after.before_id
-        stmt = stmt.where(or_(Post.posted_at < at, and_(Post.posted_at == at, Post.id < post_id)))
+        at, post_id = _utc(after.before), after.before_id
+        stmt = stmt.where(or_(Post.posted_at < at, and_(Post.posted_at == at, _id_below(Post.id, post_id))))
     stmt = stmt.order_by(Post.posted_at.desc(), Post.id.desc()).limit(limit + 1)
     items = list(session.scalars(stmt).unique())
     last = items[limit - 1] if len(items) > limit else None
@@ -197,9 +217,9 @@ def _by_score(
     if after is not None:
         mark, mark_id = after.after_score, after.after_id
         if ascending:
-            stmt = stmt.where(or_(score > mark, and_(score == mark, post_id > mark_id)))
+            stmt = stmt.where(or_(score > mark, and_(score == mark, _id_above(post_id, mark_id))))
         else:
-            stmt = stmt.where(or_(score < mark, and_(score == mark, post_id < mark_id)))
+            stmt = stmt.where(or_(score < mark, and_(score == mark, _id_below(post_id, mark_id))))
     order = (score.asc(), post_id.asc()) if ascending else (score.desc(), post_id.desc())
     rows = session.execute(stmt.add_columns(score).order_by(*order).limit(limit + 1)).unique().all()
     items = [row[0] for row in rows]

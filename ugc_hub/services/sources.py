@@ -20,6 +20,8 @@ from ugc_hub.services.collection import CollectorLookup, shared_usage
 MIN_SCHEDULE_SECONDS = 60
 #: A source whose last runs all brought nothing is flagged once this many runs in a row were empty.
 SILENT_RUNS = 5
+#: A source whose last runs all ended in an error is shown as failing, not active, after this many.
+FAILING_RUNS = 2
 
 
 class SourceError(ValueError):
@@ -176,6 +178,8 @@ class SourceHealth:
     overdue: bool
     #: The plugin's own notes: quotas left, credentials that expire soon.
     notes: Sequence[HealthNote] = ()
+    #: The last runs all failed: the scheduler keeps trying, but nothing is being collected.
+    failing: bool = False
 
 
 def health_notes(
@@ -207,5 +211,7 @@ def source_health(
         and source.next_run_at + timedelta(seconds=max(source.schedule_seconds, 600)) < now
         and not running
     )
+    ended = [r for r in runs if r.status != "running"][:FAILING_RUNS]
+    failing = len(ended) == FAILING_RUNS and all(r.status in ("error", "failed") for r in ended)
     notes = health_notes(session, source, now=now) if with_notes else []
-    return SourceHealth(source, runs, runs[0] if runs else None, running, silent, overdue, notes)
+    return SourceHealth(source, runs, runs[0] if runs else None, running, silent, overdue, notes, failing)

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ugc_hub.models import Post, Source, db
+from ugc_hub.rights.services.upkeep import PROOF_PREFIX
 from ugc_hub.services import moderation
 from ugc_hub.services.post_queries import SORTS, BadCursor, PostFilters, count_posts, decode_cursor, list_posts
-from ugc_hub.services.rights_upkeep import PROOF_PREFIX
 from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.forms import InboxFilters, ModerateForm
 from ugc_hub.web.stored_files import stored_file
@@ -34,7 +34,6 @@ def filters_from(form: InboxFilters) -> PostFilters:
         q=(form.q.data or "").strip() or None,
         sentiment=form.sentiment.data or None,
         removed_on_platform=bool(form.removed_on_platform.data),
-
         nsfw={"only": True, "hide": False}.get(form.nsfw.data or ""),
     )
 

@@ -10,10 +10,10 @@ from tests.fakes.harness import instagram_settings, reddit_settings
 from tests.fakes.instagram import FakeInstagram
 from tests.fakes.reddit import FakeReddit
 from ugc_hub.models import Post, Source, db
+from ugc_hub.rights.services.templates import add_template, publish_terms, update_policy
 from ugc_hub.services import moderation
 from ugc_hub.services.audit import CLI
 from ugc_hub.services.ingest import ingest_posts
-from ugc_hub.services.rights_templates import add_template, publish_terms, update_policy
 from ugc_hub.services.sources import create_source
 
 HASHTAG = "#YesLumen"

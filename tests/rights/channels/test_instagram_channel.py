@@ -15,7 +15,7 @@ from collectors.replies import SendUnavailable, channel_for
 from tests.fakes.harness import instagram_settings
 from tests.fakes.instagram import FakeInstagram
 from tests.fakes.instagram_graph import FakeGraph
-from ugc_hub.domain.replies import AskedPost, Verdict, judge
+from ugc_hub.rights.rules.replies import AskedPost, Verdict, judge
 
 CHANNEL = InstagramChannel()
 POST = 12  # a recent post of the fake hashtag; its author is fan_12 (user pk 7000012)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ugc_hub.domain.replies import AskedPost, Reply, Verdict, contains_hashtag, judge
+from ugc_hub.rights.rules.replies import AskedPost, Reply, Verdict, contains_hashtag, judge
 
 REQUESTED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ASKED = AskedPost(

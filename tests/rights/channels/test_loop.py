@@ -23,9 +23,11 @@ from tests.fakes.reddit import FakeReddit
 from tests.gallery.support import published_gallery
 from tests.rights.channels.support import HASHTAG, ask_for_rights, instagram_post, reddit_post
 from ugc_hub.models import AuditEvent, Post, PostRights, RightsMessage, RightsReply, RightsRequest, db
-from ugc_hub.services import publication, rights, rights_queue
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.rights.services.reply_sync import sync_replies
+from ugc_hub.services import publication
 from ugc_hub.services.audit import Actor
-from ugc_hub.services.reply_sync import sync_replies
 from ugc_hub.services.storage import storage_from_config
 
 MANAGER = Actor(type="user", label="manager@example.com", id=None)
@@ -40,7 +42,7 @@ def public_ids(at: datetime) -> dict[int, str]:
 
 
 def withdraw_through_the_terms_page(app: Flask, client: FlaskClient, post: Post, request_id: int) -> None:
-    from ugc_hub.web.rights import withdraw_link
+    from ugc_hub.rights.views import withdraw_link
 
     with app.test_request_context():
         link = withdraw_link(post.id, request_id)

@@ -13,7 +13,7 @@ from collectors.reddit.replies import RedditChannel, ReplyRejected
 from collectors.replies import channel_for
 from tests.fakes.harness import reddit_settings
 from tests.fakes.reddit import FakeReddit
-from ugc_hub.domain.replies import AskedPost, Verdict, judge
+from ugc_hub.rights.rules.replies import AskedPost, Verdict, judge
 
 CHANNEL = RedditChannel()
 POST = 25  # every 5th fake submission has three generated comments

@@ -11,9 +11,10 @@ from flask import Flask
 from tests.fakes.reddit import FakeReddit
 from tests.rights.channels.support import HASHTAG, ask_for_rights, reddit_post, reddit_source
 from ugc_hub.models import AuditEvent, Post, PostRights, RightsReply, RightsRequest, Source, db
-from ugc_hub.services import rights, rights_queue
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.rights.services.reply_sync import FAILURE_ACTION, sync_replies
 from ugc_hub.services.audit import Actor
-from ugc_hub.services.reply_sync import FAILURE_ACTION, sync_replies
 
 MANAGER = Actor(type="user", label="manager@example.com", id=None)
 
@@ -131,7 +132,7 @@ def test_cli_and_celery_task(app: Flask, workspace, fake: FakeReddit) -> None:
     assert result.exit_code == 0, result.output
     assert "1 new replies: 1 granted" in result.output
 
-    from ugc_hub.reply_tasks import sync_replies_task
+    from ugc_hub.rights.tasks import sync_replies_task
 
     assert sync_replies_task.delay().get()["posts_read"] == 0  # granted: the request is closed
 
@@ -178,7 +179,7 @@ def test_the_hashtag_under_another_post_or_inside_a_word_changes_nothing(
 
 
 def test_a_withdrawal_code_posted_after_the_grant_is_read(app: Flask, workspace, fake: FakeReddit) -> None:
-    from ugc_hub.services import rights_codes
+    from ugc_hub.rights.services import codes as rights_codes
 
     start = datetime.now(UTC).replace(microsecond=0)
     [(post, comment)] = asked(workspace.id, fake, [10], start)

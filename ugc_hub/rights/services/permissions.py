@@ -17,12 +17,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ugc_hub.domain.replies import AskedPost, Judgement, Reply, Verdict, judge
 from ugc_hub.models import OwnershipCode, Post, PostRights, RightsMessage, RightsReply, RightsRequest, Workspace
 from ugc_hub.models.base import DbSession
-from ugc_hub.services import audit, publication, rights_codes, rights_queue, rights_state
-from ugc_hub.services.rights_state import RightsError
-from ugc_hub.services.rights_templates import current_terms, mark_used, next_template, pin_terms, policy_for, render
+from ugc_hub.rights.rules.replies import AskedPost, Judgement, Reply, Verdict, judge
+from ugc_hub.rights.services import codes as rights_codes
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.rights.services import state as rights_state
+from ugc_hub.rights.services.state import RightsError
+from ugc_hub.rights.services.templates import current_terms, mark_used, next_template, pin_terms, policy_for, render
+from ugc_hub.services import audit, publication
 
 __all__ = [
     "OpenRequest",

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, text, update
 
-from ugc_hub.domain import ledger
 from ugc_hub.models import ConsentEvent
 from ugc_hub.models.base import DbSession, utcnow
+from ugc_hub.rights.rules import ledger
 
 # Any constant: appends take this PostgreSQL advisory lock so two transactions never extend the chain
 # from the same head. SQLite allows one writer at a time anyway; the unique ``seq`` is the backstop.

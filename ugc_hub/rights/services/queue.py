@@ -18,8 +18,8 @@ from sqlalchemy import func, select, update
 from collectors.replies import SendUnavailable, channel_for
 from ugc_hub.models import Post, RightsMessage, RightsRequest, Source
 from ugc_hub.models.base import DbSession
+from ugc_hub.rights.services.state import RightsError, record
 from ugc_hub.services import audit
-from ugc_hub.services.rights_state import RightsError, record
 
 API_CHANNELS = ("api_reply",)
 MAX_ATTEMPTS = 3

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ugc_hub.models import Post, PostRights, RightsRequest, UsedLink
 from ugc_hub.models.base import DbSession
-from ugc_hub.services import publication, rights_state
+from ugc_hub.rights.services import state as rights_state
+from ugc_hub.services import publication
 
 PURPOSES = ("approve", "withdraw")
 

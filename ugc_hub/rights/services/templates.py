@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ugc_hub.domain.ledger import sha256_text
 from ugc_hub.models import MessageTemplate, RightsPolicy, TermsVersion, Workspace
 from ugc_hub.models.base import DbSession, utcnow
-from ugc_hub.models.rights import TEMPLATE_PURPOSES
+from ugc_hub.rights.models import TEMPLATE_PURPOSES
+from ugc_hub.rights.rules.ledger import sha256_text
 from ugc_hub.services import audit
 
 PLACEHOLDERS = ("author", "hashtag", "terms_link", "brand", "link")

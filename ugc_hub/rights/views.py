@@ -9,91 +9,38 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
-from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
-from ugc_hub.models import (
-    Author,
-    ConsentEvent,
-    MessageTemplate,
-    Post,
-    PostRights,
-    RightsMessage,
-    RightsReply,
-    RightsRequest,
-    TermsVersion,
-    db,
-)
+from ugc_hub.models import Author, Post, PostRights, RightsRequest, db
 from ugc_hub.models.base import utcnow
-from ugc_hub.services import consent_ledger, rights, rights_links, rights_queue, rights_upkeep
-from ugc_hub.services.erasure import ErasureError, erase_author
+from ugc_hub.rights import queries
+from ugc_hub.rights.forms import (
+    CHANNEL_LABELS,
+    STATE_LABELS,
+    DecideForm,
+    PostedForm,
+    ProofForm,
+    RequestForm,
+    RevokeForm,
+    ThankForm,
+)
+from ugc_hub.rights.services import consent_ledger
+from ugc_hub.rights.services import links as rights_links
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.rights.services import upkeep as rights_upkeep
+from ugc_hub.rights.services.erasure import ErasureError, erase_author
 from ugc_hub.services.storage import storage_from_config
 from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.forms import EmptyForm, choices
 
-bp = Blueprint("rights", __name__)
-
-CHANNEL_LABELS = {
-    "api_reply": _l("reply through the platform's API"),
-    "manual_comment": _l("comment posted by hand"),
-    "direct_message": _l("direct message with a signed link"),
-    "terms_page": _l("link to the terms page"),
-    "manual_proof": _l("uploaded proof"),
-}
-STATE_LABELS = {
-    "requested": _l("requested"),
-    "author_replied": _l("author replied"),
-    "granted": _l("granted"),
-    "declined": _l("declined"),
-    "expired": _l("expired"),
-    "revoked": _l("revoked"),
-    "author_changed": _l("needs review: author changed"),
-}
-
-
-class RequestForm(FlaskForm):
-    channel = SelectField(
-        "channel",
-        choices=choices(*((k, str(v)) for k, v in CHANNEL_LABELS.items() if k != "manual_proof")),
-        default="manual_comment",
-    )
-    template = SelectField("template", choices=[], validate_choice=False, validators=[Optional()])
-    hashtag = StringField("hashtag", validators=[Optional(), Length(max=100)])
-
-
-class PostedForm(FlaskForm):
-    comment_id = StringField("comment_id", validators=[Optional(), Length(max=255)])
-
-
-class DecideForm(FlaskForm):
-    decision = SelectField("decision", choices=choices(("grant", "grant"), ("decline", "decline")))
-
-
-class RevokeForm(FlaskForm):
-    reason = StringField("reason", validators=[Optional(), Length(max=500)])
-
-
-class ProofForm(FlaskForm):
-    file = FileField("file", validators=[FileRequired()])
-    note = TextAreaField("note", validators=[Optional(), Length(max=2000)])
-
+# The rights templates (rights/...) live beside the feature; Flask searches every blueprint's folder.
+bp = Blueprint("rights", __name__, template_folder="templates")
 
 PROOF_MESSAGES = {
     "proof_type": _l("This file cannot be kept as proof: upload a JPEG, PNG, GIF or WebP picture, or a PDF."),
     "proof_size": _l("The proof must be a file of at most 20 MB."),
 }
-
-
-class ThankForm(FlaskForm):
-    channel = SelectField(
-        "channel",
-        choices=choices(*((k, str(CHANNEL_LABELS[k])) for k in ("api_reply", "manual_comment", "direct_message"))),
-        default="manual_comment",
-    )
 
 
 def public_url(endpoint: str, **values: Any) -> str:
@@ -132,32 +79,15 @@ def rights_labels() -> dict[str, Any]:
 @role_required("viewer")
 def overview() -> str:
     now = utcnow()
-    waiting = db.session.scalars(
-        select(RightsMessage)
-        .where(RightsMessage.status.in_(("queued", "awaiting_manual", "failed")))
-        .order_by(RightsMessage.queued_at)
-        .limit(200)
-    ).all()
-    to_decide = db.session.scalars(
-        select(RightsRequest)
-        .join(PostRights, PostRights.request_id == RightsRequest.id)
-        .where(PostRights.state == "author_replied", RightsRequest.closed_at.is_(None))
-        .order_by(RightsRequest.requested_at)
-    ).all()
-    open_requests = db.session.scalars(
-        select(RightsRequest).where(RightsRequest.closed_at.is_(None)).order_by(RightsRequest.expires_at).limit(200)
-    ).all()
-    author_changed = db.session.scalars(
-        select(PostRights).where(PostRights.state == "author_changed").order_by(PostRights.updated_at).limit(200)
-    ).all()
+    lists = queries.overview(db.session)
     days = int(current_app.config.get("RIGHTS_EXPIRY_NOTICE_DAYS", 30))
     expiring = rights_upkeep.expiring_grants(db.session, now=now, within=timedelta(days=days))
     return render_template(
         "rights/overview.html",
-        waiting=waiting,
-        to_decide=to_decide,
-        author_changed=author_changed,
-        open_requests=open_requests,
+        waiting=lists.waiting,
+        to_decide=lists.to_decide,
+        author_changed=lists.author_changed,
+        open_requests=lists.open_requests,
         expiring=expiring,
         days=days,
         posted_form=PostedForm(),
@@ -173,46 +103,23 @@ def post_rights(post_id: int) -> str:
 
 def _post_page(post_id: int, proof_form: ProofForm) -> str:
     post = _post_or_404(post_id)
-    state = db.session.get(PostRights, post_id)
-    requests = db.session.scalars(
-        select(RightsRequest).where(RightsRequest.post_id == post_id).order_by(RightsRequest.id.desc())
-    ).all()
-    request_ids = [r.id for r in requests]
-    replies = (
-        db.session.scalars(
-            select(RightsReply).where(RightsReply.request_id.in_(request_ids)).order_by(RightsReply.created_at)
-        ).all()
-        if request_ids
-        else []
-    )
-    messages = db.session.scalars(
-        select(RightsMessage).where(RightsMessage.post_id == post_id).order_by(RightsMessage.id.desc())
-    ).all()
-    events = db.session.scalars(
-        select(ConsentEvent).where(ConsentEvent.post_id == post_id).order_by(ConsentEvent.seq)
-    ).all()
+    history = queries.post_history(db.session, post_id)
+    state = history.state
     form = RequestForm()
     form.template.choices = choices(("", _("rotate (least recently used)"))) + [
         SelectChoice(str(t.id), f"{t.name} ({t.language})")
-        for t in db.session.scalars(
-            select(MessageTemplate).where(
-                MessageTemplate.workspace_id == post.workspace_id,
-                MessageTemplate.purpose == "request",
-                MessageTemplate.active,
-            )
-        )
+        for t in queries.request_templates(db.session, post.workspace_id)
     ]
-    terms = db.session.get(TermsVersion, state.terms_version_id) if state and state.terms_version_id else None
     return render_template(
         "rights/post.html",
         post=post,
         state=state,
-        terms=terms,
-        requests=requests,
-        replies=replies,
-        messages=messages,
-        events=events,
-        thanked_at=rights_queue.thanked_at(db.session, post_id),
+        terms=history.terms,
+        requests=history.requests,
+        replies=history.replies,
+        messages=history.messages,
+        events=history.events,
+        thanked_at=history.thanked_at,
         request_form=form,
         posted_form=PostedForm(),
         decide_form=DecideForm(),
@@ -242,7 +149,7 @@ def _ask(post_id: int, channel: str, template_id: int | None, hashtag: str | Non
         hashtag=hashtag,
     )
     if channel == "api_reply":
-        from ugc_hub.rights_tasks import enqueue_sending
+        from ugc_hub.rights.tasks import enqueue_sending
 
         enqueue_sending()
     flash(_("Request %(id)d created.", id=made.id), "ok")
@@ -400,7 +307,7 @@ def thank(post_id: int) -> Response:
         flash(str(exc), "error")
     else:
         if form.channel.data == "api_reply":
-            from ugc_hub.rights_tasks import enqueue_sending
+            from ugc_hub.rights.tasks import enqueue_sending
 
             enqueue_sending()
         flash(_("Thank-you queued."), "ok")

@@ -11,12 +11,12 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ugc_hub.models import MessageTemplate, TermsVersion, Workspace, db
-from ugc_hub.models.rights import TEMPLATE_PURPOSES
-from ugc_hub.services import rights_templates
+from ugc_hub.rights.models import TEMPLATE_PURPOSES
+from ugc_hub.rights.services import templates as rights_templates
+from ugc_hub.rights.views import bp
 from ugc_hub.services.workspaces import WorkspaceError, find_workspace
 from ugc_hub.web.access import current_actor, role_required
 from ugc_hub.web.forms import EmptyForm, choices
-from ugc_hub.web.rights import bp
 
 
 class PolicyForm(FlaskForm):

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 
 from ugc_hub.models import Author, Post, PostRights
 from ugc_hub.models.base import DbSession
-from ugc_hub.services import consent_ledger
+from ugc_hub.rights.services import consent_ledger
 
 AUTHOR_CHANGED = "author_changed"
 

@@ -17,7 +17,8 @@ from wtforms import SelectField
 from ugc_hub.extensions import limiter
 from ugc_hub.models import Post, PostRights, RightsRequest, TermsVersion, Workspace, db
 from ugc_hub.models.base import utcnow
-from ugc_hub.services import rights_codes, rights_links
+from ugc_hub.rights.services import codes as rights_codes
+from ugc_hub.rights.services import links as rights_links
 from ugc_hub.web.forms import choices
 
 bp = Blueprint("terms", __name__)
@@ -127,7 +128,7 @@ def approve(token: str) -> str | tuple[str, int] | Response:
             return refused(exc.reason)
         withdraw = None
         if approved:
-            from ugc_hub.web.rights import withdraw_link
+            from ugc_hub.rights.views import withdraw_link
 
             withdraw = withdraw_link(found.post_id, found.id)
         return render_template("rights/answered.html", approved=approved, withdraw=withdraw, **_context(found))

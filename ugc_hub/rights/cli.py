@@ -22,7 +22,7 @@ def rights_group() -> None:
 def verify() -> None:
     """Check every ledger payload against its hash and every link of the chain; exit 1 naming the first bad event."""
     from ugc_hub.models import db
-    from ugc_hub.services.consent_ledger import verify_ledger
+    from ugc_hub.rights.services.consent_ledger import verify_ledger
 
     result = verify_ledger(db.session)
     if result.problem is not None:
@@ -38,7 +38,7 @@ def verify() -> None:
 def export(post_ids: tuple[int, ...], author_id: int | None) -> None:
     """Print the evidence (ledger events, hashes, verification) for posts or an author as JSON."""
     from ugc_hub.models import db
-    from ugc_hub.services.consent_ledger import evidence_document
+    from ugc_hub.rights.services.consent_ledger import evidence_document
 
     if not post_ids and author_id is None:
         raise click.UsageError("give --post ID or --author ID")
@@ -54,7 +54,7 @@ def erase(author_id: int, yes: bool) -> None:
     """Erase an author: posts, media files, handles and replies; the ledger keeps only hashes."""
     from ugc_hub.models import db
     from ugc_hub.models.base import utcnow
-    from ugc_hub.services.erasure import ErasureError, erase_author
+    from ugc_hub.rights.services.erasure import ErasureError, erase_author
     from ugc_hub.services.storage import storage_from_config
 
     if not yes:
@@ -85,7 +85,8 @@ def send() -> None:
     """Send queued requests now (within each account's hourly budget) and expire overdue ones."""
     from ugc_hub.models import db
     from ugc_hub.models.base import utcnow
-    from ugc_hub.services import rights_queue, rights_upkeep
+    from ugc_hub.rights.services import queue as rights_queue
+    from ugc_hub.rights.services import upkeep as rights_upkeep
 
     now = utcnow()
     expired, reminded = rights_upkeep.expire_and_remind(db.session, now=now)
@@ -105,7 +106,7 @@ def sync_replies_command(platform: str | None) -> None:
     """Read the replies under every requested post now and record the new ones; exit 1 if a post failed."""
     from ugc_hub.models import db
     from ugc_hub.models.base import utcnow
-    from ugc_hub.services.reply_sync import sync_replies
+    from ugc_hub.rights.services.reply_sync import sync_replies
 
     report = sync_replies(db.session, now=utcnow(), platform=platform)
     click.echo(

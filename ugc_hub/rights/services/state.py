@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from ugc_hub.models import Post, PostRights, RightsRequest, TermsVersion
 from ugc_hub.models.base import DbSession
-from ugc_hub.services import consent_ledger
-from ugc_hub.services.rights_templates import policy_for
+from ugc_hub.rights.services import consent_ledger
+from ugc_hub.rights.services.templates import policy_for
 
 
 class RightsError(ValueError):

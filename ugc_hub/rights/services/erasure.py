@@ -17,7 +17,8 @@ from sqlalchemy import Table, delete, or_, select, update
 from ugc_hub.domain.posts import identity_hash
 from ugc_hub.models import Author, ErasedAuthor, MediaAsset, Post, RightsReply, RightsRequest, db
 from ugc_hub.models.base import DbSession
-from ugc_hub.services import audit, consent_ledger, publication
+from ugc_hub.rights.services import consent_ledger
+from ugc_hub.services import audit, publication
 from ugc_hub.services.storage import Storage
 
 

@@ -1,13 +1,17 @@
-"""Celery tasks for the rights workflow: thin wrappers around the services."""
+"""Celery tasks for the rights workflow: thin wrappers around the services (sending, upkeep, reading replies)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from celery import shared_task
 from flask import current_app
 
 from ugc_hub.models import db
 from ugc_hub.models.base import utcnow
-from ugc_hub.services import rights_queue, rights_upkeep
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.rights.services import upkeep as rights_upkeep
+from ugc_hub.rights.services.reply_sync import sync_replies
 
 
 @shared_task(name="rights.send_queued", acks_late=True)
@@ -35,3 +39,9 @@ def enqueue_sending() -> bool:
     except Exception:  # the queue is in the database: the next beat run sends it anyway
         return False
     return True
+
+
+@shared_task(name="rights.sync_replies", acks_late=True)
+def sync_replies_task(platform: str | None = None) -> dict[str, Any]:
+    """Every few minutes: judge the new replies under every post whose author was asked."""
+    return sync_replies(db.session, now=utcnow(), platform=platform).as_dict()

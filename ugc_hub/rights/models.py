@@ -1,4 +1,4 @@
-"""Author permissions: requests, the send queue, terms versions, templates and the consent ledger.
+"""Author permissions: requests, the send queue, terms versions, templates, the consent ledger, erased authors.
 
 ``PostRights`` is where each post stands (the public gate reads it); every change to it is also
 appended to ``ConsentEvent``, the hash-chained ledger that database triggers keep append-only.
@@ -210,7 +210,7 @@ class ConsentEvent(db.Model):  # type: ignore[name-defined]
     """One event of the consent ledger.
 
     ``payload`` is canonical JSON; ``payload_hash`` its sha256; ``chain_hash`` links the event to the
-    previous one (see ``ugc_hub.domain.ledger``). Ids of posts, authors and requests are plain integers,
+    previous one (see ``ugc_hub.rights.rules.ledger``). Ids of posts, authors and requests are plain integers,
     not foreign keys: the ledger outlives the rows it speaks of. Triggers refuse UPDATE and DELETE,
     except the erasure redaction, which sets ``payload`` to NULL and keeps every hash.
     """
@@ -230,3 +230,15 @@ class ConsentEvent(db.Model):  # type: ignore[name-defined]
     prev_hash: Mapped[str] = mapped_column(String(64))
     chain_hash: Mapped[str] = mapped_column(String(64), unique=True)
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ErasedAuthor(db.Model):  # type: ignore[name-defined]
+    """One row per identity key of an erased author (``domain.posts.identity_hashes``); no handle in clear.
+
+    Authors who asked to be forgotten are kept only as hashes, so collectors never bring their posts back.
+    """
+
+    __tablename__ = "erased_authors"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

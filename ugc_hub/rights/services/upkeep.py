@@ -11,10 +11,12 @@ from sqlalchemy import select
 from ugc_hub.domain.files import sniff
 from ugc_hub.models import Post, PostRights, RightsMessage, RightsRequest, Workspace
 from ugc_hub.models.base import DbSession
-from ugc_hub.services import audit, publication, rights_queue, rights_state
-from ugc_hub.services.rights import open_request_for, request_sent, short_code
-from ugc_hub.services.rights_state import RightsError
-from ugc_hub.services.rights_templates import current_terms, mark_used, next_template, pin_terms, policy_for, render
+from ugc_hub.rights.services import queue as rights_queue
+from ugc_hub.rights.services import state as rights_state
+from ugc_hub.rights.services.permissions import open_request_for, request_sent, short_code
+from ugc_hub.rights.services.state import RightsError
+from ugc_hub.rights.services.templates import current_terms, mark_used, next_template, pin_terms, policy_for, render
+from ugc_hub.services import audit, publication
 from ugc_hub.services.storage import Storage
 
 MAX_PROOF_BYTES = 20 * 1024 * 1024

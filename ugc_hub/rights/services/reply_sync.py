@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from collectors.errors import RateLimited, ReloginRequired
 from collectors.replies import channel_for as default_channel_for
-from ugc_hub.domain.replies import Reply, Verdict
 from ugc_hub.models import AuditEvent, RightsReply, Source
 from ugc_hub.models.base import DbSession
-from ugc_hub.services import audit, rights
+from ugc_hub.rights.rules.replies import Reply, Verdict
+from ugc_hub.rights.services import permissions as rights
+from ugc_hub.services import audit
 
 log = logging.getLogger(__name__)
 FAILURE_ACTION = "rights.reply_sync_failed"
