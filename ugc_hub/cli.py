@@ -28,9 +28,6 @@ def register_cli(app: Flask) -> None:
     from ugc_hub.cli_rights import rights_group
 
     app.cli.add_command(rights_group)
-    from ugc_hub.cli_contests import contests_group
-
-    app.cli.add_command(contests_group)
     from ugc_hub.cli_nps import nps_group
 
     app.cli.add_command(nps_group)
@@ -115,8 +112,8 @@ def import_command(file: Path, fmt: str | None, workspace: str | None) -> None:
 def worker(concurrency: int, no_beat: bool) -> None:
     """Run a Celery worker (with beat) on the configured broker."""
     celery = current_app.extensions["celery"]
+    import contests.tasks
     import ugc_hub.collect_tasks
-    import ugc_hub.contest_tasks
     import ugc_hub.ideas_tasks
     import ugc_hub.insights_tasks
     import ugc_hub.platform_tasks
