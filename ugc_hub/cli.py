@@ -112,7 +112,6 @@ def import_command(file: Path, fmt: str | None, workspace: str | None) -> None:
 def worker(concurrency: int, no_beat: bool) -> None:
     """Run a Celery worker (with beat) on the configured broker."""
     celery = current_app.extensions["celery"]
-    import contests.tasks
     import ugc_hub.collect_tasks
     import ugc_hub.ideas_tasks
     import ugc_hub.insights_tasks
