@@ -33,7 +33,7 @@ _HASHTAG_RE = re.compile(r"[^\W_][\w]*", re.UNICODE)
 
 class RuleError(ValueError):
     """A contest setting that cannot work: ``code`` and ``params`` for the manager's language, the
-    message in English for logs (``ugc_hub.services.contests_messages`` has the words)."""
+    message in English for logs (``contests.services.messages`` has the words)."""
 
     def __init__(self, code: str, message: str, **params: object) -> None:
         super().__init__(message)

@@ -19,7 +19,7 @@ MIN_RATING, MAX_RATING = 1, 10
 
 class JudgingError(ValueError):
     """Scores or settings a round cannot use: ``code`` and ``params`` for the person's language
-    (``ugc_hub.services.contests_messages``), the message in English for logs."""
+    (``contests.services.messages``), the message in English for logs."""
 
     def __init__(self, code: str, message: str, **params: object) -> None:
         super().__init__(message)

@@ -170,11 +170,9 @@ def _register_blueprints(app: Flask) -> None:
 
     rights.init_app(app)
     app.context_processor(moderation.template_helpers)
-    from ugc_hub.web import contests, contests_prize, contests_staff
+    import contests
 
-    app.register_blueprint(contests.bp, url_prefix="/contests")
-    app.register_blueprint(contests_prize.bp, url_prefix="/contests")
-    app.register_blueprint(contests_staff.bp, url_prefix="/staff/contests")
+    contests.init_app(app)
 
     @app.get("/")
     def index() -> Response:

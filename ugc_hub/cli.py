@@ -25,9 +25,6 @@ def register_cli(app: Flask) -> None:
 
     sentiment.add_command(aspects_command)
     app.cli.add_command(sentiment)
-    from ugc_hub.cli_contests import contests_group
-
-    app.cli.add_command(contests_group)
     from ugc_hub.cli_nps import nps_group
 
     app.cli.add_command(nps_group)
@@ -113,7 +110,6 @@ def worker(concurrency: int, no_beat: bool) -> None:
     """Run a Celery worker (with beat) on the configured broker."""
     celery = current_app.extensions["celery"]
     import ugc_hub.collect_tasks
-    import ugc_hub.contest_tasks
     import ugc_hub.ideas_tasks
     import ugc_hub.insights_tasks
     import ugc_hub.platform_tasks

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from contests.models import Contest
+from contests.services import contests
 from tests.rights.support import ADMIN, HASHTAG, NOW, ask, prepare, reply_to
 from tests.test_ingest import make_post
 from ugc_hub.domain.posts import NormalizedAuthor
 from ugc_hub.models import Post, db
-from ugc_hub.models.contests import Contest
 from ugc_hub.rights.services import permissions as rights
-from ugc_hub.services import contests
 from ugc_hub.services.ingest import ingest_posts
 
 TZ = "Europe/Paris"

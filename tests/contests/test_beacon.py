@@ -19,6 +19,10 @@ from sqlalchemy import select
 from contests.beacon import BeaconError, HttpBeacon, read_round, sources_from_config
 from contests.cli_verify import main as cli_main
 from contests.draw import BeaconRound, verify_certificate
+from contests.models import ContestWinner
+from contests.services import draws
+from contests.services import entries as contests_entries
+from contests.services.contests import ContestError
 from tests.conftest import csrf_from
 from tests.contests.beacon_server import LocalBeacon, serve_beacon
 from tests.contests.db_support import ADMIN, BOTH, NOW, grant, nightmode, post, staff_form
@@ -26,9 +30,6 @@ from tests.contests.support import beacon_value, build, drand_body, edited, even
 from tests.ideas.helpers import post_form
 from tests.support.servers import free_port
 from ugc_hub.models import AuditEvent, db
-from ugc_hub.models.contests import ContestWinner
-from ugc_hub.services import contests_entries, draws
-from ugc_hub.services.contests import ContestError
 
 STANDALONE = Path(__file__).resolve().parents[2] / "contests" / "verify_draw_standalone.py"
 FREEZE = NOW + timedelta(hours=2)
@@ -287,8 +288,8 @@ def test_cli_draw_fetches_and_types_only_as_a_fallback(
 def test_the_beat_task_draws_once_the_round_is_out_and_tells_the_winners(
     app: Flask, workspace: Any, beacon: LocalBeacon, instance: Path, time_machine: Any
 ) -> None:
+    from contests.tasks import draw_when_beacon_out
     from ugc_hub.config import build_config
-    from ugc_hub.contest_tasks import draw_when_beacon_out
 
     schedule = build_config(instance)["CELERY"]["beat_schedule"]
     assert schedule["contests.draw-when-beacon-out"]["task"] == "contests.draw_when_beacon_out"

@@ -15,14 +15,16 @@ from sqlalchemy import select
 
 from contests.beacon import BeaconError, HttpBeacon, sources_from_config
 from contests.draw import verify_certificate
+from contests.models import Contest
+from contests.services import draws
+from contests.services import entries as contests_entries
+from contests.services import recurring as contests_recurring
+from contests.services.contests import ContestError
 from tests.conftest import csrf_from
 from tests.contests.beacon_server import LocalBeacon, serve_beacon
 from tests.contests.db_support import ADMIN, BOTH, NOW, grant, nightmode, post, staff_form
 from tests.contests.support import beacon_value, event_of
 from ugc_hub.models import AuditEvent, db
-from ugc_hub.models.contests import Contest
-from ugc_hub.services import contests_entries, contests_recurring, draws
-from ugc_hub.services.contests import ContestError
 
 FREEZE = NOW + timedelta(hours=2)
 #: The local beacon's clock: 3001 s before the freeze plus the default 10-minute delay, a round every 3 s.

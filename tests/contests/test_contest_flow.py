@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from contests.draw_verify import check_receipt_in_certificate, verify_certificate
+from contests.models import ContestEntry
+from contests.services import contests, draws
+from contests.services import entries as contests_entries
+from contests.services.contests import ContestError
 from tests.contests.db_support import ADMIN, BOTH, NOW, grant, nightmode, post
 from ugc_hub.models import db
-from ugc_hub.models.contests import ContestEntry
-from ugc_hub.services import contests, contests_entries, draws
-from ugc_hub.services.contests import ContestError
 
 FREEZE = NOW + timedelta(hours=2)
 

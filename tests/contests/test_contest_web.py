@@ -12,12 +12,13 @@ from PIL import Image
 from sqlalchemy import select
 
 from contests.draw_verify import verify_certificate
+from contests.models import Contest, ContestEntry
+from contests.services import draws
+from contests.services import entries as contests_entries
 from tests.conftest import csrf_from
 from tests.contests.db_support import ADMIN, BOTH, grant, nightmode, post
 from tests.ideas.helpers import client_as, customer, jpeg_with_gps, post_form
 from ugc_hub.models import ConsentEvent, Post, PostRights, db
-from ugc_hub.models.contests import Contest, ContestEntry
-from ugc_hub.services import contests_entries, draws
 from ugc_hub.services.storage import storage_from_config
 
 

@@ -41,8 +41,9 @@ def _open_contest_with_entries(instance: Path) -> int:
     """An open contest whose dates are over, naming the local beacon, with three entries whose rights are granted."""
     from sqlalchemy import select
 
+    from contests.services import contests
+    from contests.services import entries as contests_entries
     from ugc_hub.models import Workspace, db
-    from ugc_hub.services import contests, contests_entries
 
     app = make_app(f"sqlite:///{instance / 'ugc_hub.sqlite'}", instance)
     with app.app_context():

@@ -1,5 +1,5 @@
 """Every contest page speaks French when the reader picks it, including the refusals that come from the
-plain-Python ``contests`` package (codes there, words in ``ugc_hub.services.contests_messages``)."""
+plain-Python ``contests`` package (codes there, words in ``contests.services.messages``)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from contests.services import draws
+from contests.services import entries as contests_entries
+from contests.services import winners as contests_winners
+from contests.services.messages import BEACON_MESSAGES, DRAW_MESSAGES, JUDGING_MESSAGES, RULE_MESSAGES
+from contests.services.winners import Notifier
 from tests.conftest import csrf_from
 from tests.contests.beacon_server import LocalBeacon, serve_beacon
 from tests.contests.db_support import ADMIN, BOTH, grant, nightmode, post, staff_form
 from tests.ideas.helpers import client_as, customer, post_form
 from ugc_hub.models import db
-from ugc_hub.services import contests_entries, contests_winners, draws
-from ugc_hub.services.contests_messages import BEACON_MESSAGES, DRAW_MESSAGES, JUDGING_MESSAGES, RULE_MESSAGES
-from ugc_hub.services.contests_winners import Notifier
 from ugc_hub.services.mail import MailSettings
 
 FRENCH = {"Accept-Language": "fr"}

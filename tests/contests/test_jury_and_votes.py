@@ -10,13 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from contests.judging import assign_jurors, mix
+from contests.models import ContestEntry, ContestVote, JuryAssignment
+from contests.services import contests
+from contests.services import entries as contests_entries
+from contests.services import jury as contests_jury
+from contests.services import votes as contests_votes
+from contests.services.contests import ContestError
+from contests.services.votes import VoteRefused
 from tests.contests.db_support import ADMIN, BOTH, NOW, grant, nightmode, post
 from tests.ideas.helpers import customer
 from ugc_hub.models import db
-from ugc_hub.models.contests import ContestEntry, ContestVote, JuryAssignment
-from ugc_hub.services import contests, contests_entries, contests_jury, contests_votes
-from ugc_hub.services.contests import ContestError
-from ugc_hub.services.contests_votes import VoteRefused
 
 LATER = NOW + timedelta(hours=1)
 
@@ -208,8 +211,8 @@ def test_assignment_needs_enough_jurors(workspace: Any) -> None:
 
 
 def test_a_round_closes_only_with_every_quorum_or_by_an_explicit_logged_force(workspace: Any) -> None:
+    from contests.services.jury import QuorumMissing
     from ugc_hub.models import AuditEvent
-    from ugc_hub.services.contests_jury import QuorumMissing
 
     contest, entries = _setup(workspace, selection="jury")
     contests.close_contest(db.session, contest_id=contest.id, actor=ADMIN, now=LATER)

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from contests.models import ContestVote, JuryAssignment, JuryRound
+from contests.services import contests
+from contests.services import entries as contests_entries
 from tests.contests.db_support import ADMIN, BOTH, grant, nightmode, post
 from tests.ideas.helpers import client_as, customer, post_form
 from ugc_hub.models import Post, db
-from ugc_hub.models.contests import ContestVote, JuryAssignment, JuryRound
-from ugc_hub.services import contests, contests_entries
 
 
 def _contest(workspace: Any, selection: str) -> Any:

@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy import select
 
 from contests.draw_verify import verify_certificate
+from contests.models import Contest, ContestEntry
+from contests.services import draws
+from contests.services import recurring as contests_recurring
+from contests.services.recurring import previous_month
 from tests.contests.db_support import ADMIN, BOTH, NOW, grant, nightmode, post
 from ugc_hub.models import db
-from ugc_hub.models.contests import Contest, ContestEntry
-from ugc_hub.services import contests_recurring, draws
-from ugc_hub.services.contests_recurring import previous_month
 
 
 def test_previous_month_is_taken_in_the_brand_time_zone() -> None:
@@ -61,7 +62,7 @@ def test_monthly_draw_among_hashtag_posters_once_per_month(app: Any) -> None:
 
 
 def test_task_runs_through_celery(app: Any) -> None:
-    from ugc_hub.contest_tasks import run_recurring_draws
+    from contests.tasks import run_recurring_draws
 
     assert run_recurring_draws.delay().get() == []
 

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from contests.models import ContestEntry, ContestVote
+from contests.services import entries as contests_entries
+from contests.services import votes as contests_votes
+from contests.services.contests import ContestError
 from tests.contests.db_support import ADMIN, BOTH, IN_WINDOW, NOW, grant, nightmode, post
 from tests.ideas.helpers import client_as, customer, post_form
 from ugc_hub.models import AuditEvent, db
-from ugc_hub.models.contests import ContestEntry, ContestVote
-from ugc_hub.services import contests_entries, contests_votes
-from ugc_hub.services.contests import ContestError
 from ugc_hub.services.ideas_integrity import RateRule, parse_rules
 
 STRICT = (RateRule("ip", "burst", 3, 60), RateRule("account", "sustained", 2, 86_400))
@@ -78,7 +79,9 @@ def test_the_quarantined_voter_sees_the_same_answer(app: Any, workspace: Any, ti
     assert contests_votes.vote_counts(db.session, contest.id) == {entries[1].uid: 1}
 
 
-def test_totals_are_hidden_in_the_last_hours_then_shown_with_the_result(app: Any, workspace: Any, time_machine: Any) -> None:
+def test_totals_are_hidden_in_the_last_hours_then_shown_with_the_result(
+    app: Any, workspace: Any, time_machine: Any
+) -> None:
     now = IN_WINDOW + timedelta(hours=2)
     time_machine.move_to(now)  # the contest page reads the clock
     contest, entries = _voting(workspace, hide_totals_hours=24)

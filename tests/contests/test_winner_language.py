@@ -11,12 +11,15 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from contests.models import Contest, ContestEntry, ContestWinner
+from contests.services import draws
+from contests.services import entries as contests_entries
+from contests.services import recurring as contests_recurring
+from contests.services import winners as contests_winners
 from tests.contests.db_support import ADMIN, IN_WINDOW, nightmode, post
 from tests.contests.test_winners import CLOSE, LINK, Inbox, _notifier, smtp, upload_entry  # noqa: F401 (smtp is a fixture)
 from tests.ideas.helpers import client_as, customer, jpeg_with_gps, post_form
 from ugc_hub.models import AuditEvent, Post, Workspace, db
-from ugc_hub.models.contests import Contest, ContestEntry, ContestWinner
-from ugc_hub.services import contests_entries, contests_recurring, contests_winners, draws
 
 
 def _upload(app: Flask, contest: Contest, n: int, language: str | None) -> None:
@@ -111,7 +114,7 @@ def test_the_upload_form_remembers_the_page_language(app: Flask, workspace: Any)
 
 
 def test_recurring_draws_notify_their_winners_through_the_beat_task(app: Flask) -> None:
-    from ugc_hub.contest_tasks import run_recurring_draws
+    from contests.tasks import run_recurring_draws
     from ugc_hub.services.audit import CLI
     from ugc_hub.services.workspaces import create_workspace
 

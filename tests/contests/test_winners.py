@@ -17,17 +17,20 @@ from flask import Flask
 from sqlalchemy import select
 
 from contests.draw_verify import verify_certificate
+from contests.models import ContestEntry, ContestWinner
+from contests.services import contests, draws
+from contests.services import entries as contests_entries
+from contests.services import votes as contests_votes
+from contests.services import winners as contests_winners
+from contests.services.contests import ContestError
+from contests.services.uploads import Upload, submit_upload
+from contests.services.winners import Notifier, PrizeLinkRefused
+from contests.tasks import replace_unanswered_winners
 from tests.conftest import csrf_from
 from tests.contests.db_support import ADMIN, BOTH, IN_WINDOW, grant, nightmode, post
 from tests.ideas.helpers import customer, jpeg_with_gps
 from tests.support.servers import free_port
-from ugc_hub.contest_tasks import replace_unanswered_winners
 from ugc_hub.models import AuditEvent, RightsMessage, db
-from ugc_hub.models.contests import ContestEntry, ContestWinner
-from ugc_hub.services import contests, contests_entries, contests_votes, contests_winners, draws
-from ugc_hub.services.contests import ContestError
-from ugc_hub.services.contests_uploads import Upload, submit_upload
-from ugc_hub.services.contests_winners import Notifier, PrizeLinkRefused
 from ugc_hub.services.mail import MailSettings
 from ugc_hub.services.storage import storage_from_config
 

@@ -1,23 +1,12 @@
 """Every model, imported here so Alembic and the app see the whole schema."""
 
+# The contest tables live with their feature (contests/models.py); importing them here registers them
+# on the same metadata, so Alembic and create_all see the whole schema wherever the models are loaded from.
+import contests.models  # noqa: F401
 from ugc_hub.models.aspects import NO_ASPECT, NpsResponseAspect, PostAspect
 from ugc_hub.models.audit import AuditEvent
 from ugc_hub.models.base import db
 from ugc_hub.models.collection import RUN_STATUSES, AccountLease, CollectorRun
-from ugc_hub.models.contests import (
-    Contest,
-    ContestConflict,
-    ContestDraw,
-    ContestEntry,
-    ContestExclusion,
-    ContestJuror,
-    ContestRules,
-    ContestVote,
-    ContestWinner,
-    JuryAssignment,
-    JuryRound,
-    RecurringDraw,
-)
 from ugc_hub.models.friction import FrictionAlert
 from ugc_hub.models.gallery import Gallery, GalleryCdnPurge, GalleryDailyStat, GalleryItem, GallerySnapshot
 from ugc_hub.models.ideas import (
@@ -72,15 +61,6 @@ __all__ = [
     "Campaign",
     "CollectorRun",
     "ConsentEvent",
-    "Contest",
-    "ContestConflict",
-    "ContestDraw",
-    "ContestEntry",
-    "ContestExclusion",
-    "ContestJuror",
-    "ContestRules",
-    "ContestVote",
-    "ContestWinner",
     "Customer",
     "ErasedAuthor",
     "FrictionAlert",
@@ -97,8 +77,6 @@ __all__ = [
     "IdeaUpdate",
     "IntegrityFlag",
     "InvalidationRun",
-    "JuryAssignment",
-    "JuryRound",
     "LoginLink",
     "MediaAsset",
     "MessageTemplate",
@@ -113,7 +91,6 @@ __all__ = [
     "PostHashtag",
     "PostRights",
     "PostSentiment",
-    "RecurringDraw",
     "ReviewBatch",
     "RightsMessage",
     "RightsPolicy",

@@ -18,21 +18,25 @@ from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField,
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from contests.entry_rules import RuleError, parse_hashtags
+from contests.models import ROUND_KINDS, Contest, ContestJuror, JuryRound
+from contests.prize import winner_notifier
+from contests.services import contests, draws
+from contests.services import entries as contests_entries
+from contests.services import jury as contests_jury
+from contests.services import votes as contests_votes
+from contests.services import winners as contests_winners
+from contests.services.contests import ContestError, ContestSettings
+from contests.services.messages import rule_message
 from ugc_hub.models import Post, User, Workspace, db
 from ugc_hub.models.base import utcnow
-from ugc_hub.models.contests import ROUND_KINDS, Contest, ContestJuror, JuryRound
-from ugc_hub.services import contests, contests_entries, contests_jury, contests_votes, contests_winners, draws
-from ugc_hub.services.contests import ContestError, ContestSettings
-from ugc_hub.services.contests_messages import rule_message
 from ugc_hub.services.ideas_integrity import INVALIDATION_REASONS
 from ugc_hub.services.storage import StorageError, storage_from_config
 from ugc_hub.web.access import current_actor, role_required
-from ugc_hub.web.contests_prize import winner_notifier
 from ugc_hub.web.forms import EmptyForm, choices
 from ugc_hub.web.ideas_messages import TRANSPARENCY_REASONS
 from ugc_hub.web.stored_files import stored_file
 
-bp = Blueprint("contests_staff", __name__)
+bp = Blueprint("contests_staff", __name__, template_folder="templates")
 
 
 class ContestForm(FlaskForm):

@@ -19,16 +19,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from contests.entry_rules import person_exclusion, typed_fields
+from contests.models import Contest, ContestEntry
+from contests.services.contests import ContestError, accepting_entries, current_rules, get_contest
+from contests.services.entries import UPLOAD_PLATFORM, entries_of, log_exclusion, rules_of
 from ugc_hub.domain.emails import canonical_email
 from ugc_hub.models import Author, Post, RightsRequest, User
 from ugc_hub.models.base import DbSession
-from ugc_hub.models.contests import Contest, ContestEntry
 from ugc_hub.models.ideas import Customer
 from ugc_hub.rights.services import state as rights_state
 from ugc_hub.rights.services.templates import current_terms, pin_terms
 from ugc_hub.services import audit, publication
-from ugc_hub.services.contests import ContestError, accepting_entries, current_rules, get_contest
-from ugc_hub.services.contests_entries import UPLOAD_PLATFORM, entries_of, log_exclusion, rules_of
 from ugc_hub.services.ideas_images import ImageRejected, clean_image
 from ugc_hub.services.storage import Storage
 

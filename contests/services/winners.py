@@ -10,7 +10,7 @@ alternate in the published order: on the draw's certificate for draws, in the pu
 Messages are written in the winner's language as far as the hub knows it: the language of the page
 they entered through (upload form), else their post's language, else the contest's, else the brand's
 first language, else the hub's default. Each language has its text in
-``templates/contests/mail/winner.<language>.txt`` (first line: the subject).
+``contests/templates/contests/mail/winner.<language>.txt`` (first line: the subject).
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from contests.models import Contest, ContestEntry, ContestWinner
+from contests.services import draws
+from contests.services.contests import ContestError, get_contest
 from ugc_hub.models import Post
 from ugc_hub.models.base import DbSession
-from ugc_hub.models.contests import Contest, ContestEntry, ContestWinner
 from ugc_hub.models.ideas import Customer
 from ugc_hub.models.workspace import Workspace
 from ugc_hub.rights.services import queue as rights_queue
-from ugc_hub.services import audit, draws
-from ugc_hub.services.contests import ContestError, get_contest
+from ugc_hub.services import audit
 from ugc_hub.services.mail import MailError, MailSettings, send_mail
 
 LINK_SALT = "ugc-hub.contests.prize"

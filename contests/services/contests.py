@@ -18,10 +18,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from contests.entry_rules import RuleError, field_rules, normalize_hashtag
+from contests.models import SELECTIONS, Contest, ContestRules
+from contests.services.messages import rule_message
 from ugc_hub.models.base import DbSession
-from ugc_hub.models.contests import SELECTIONS, Contest, ContestRules
 from ugc_hub.services import audit
-from ugc_hub.services.contests_messages import rule_message
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MAX_PLACES = 1000

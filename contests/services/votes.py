@@ -22,12 +22,12 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from contests.judging import mix
+from contests.models import Contest, ContestEntry, ContestVote
+from contests.services.contests import ContestError, get_contest
+from contests.services.jury import jury_ranking
 from ugc_hub.models.base import DbSession
-from ugc_hub.models.contests import Contest, ContestEntry, ContestVote
 from ugc_hub.models.ideas import Customer
 from ugc_hub.services import audit
-from ugc_hub.services.contests import ContestError, get_contest
-from ugc_hub.services.contests_jury import jury_ranking
 from ugc_hub.services.ideas_integrity import DEFAULT_RULES, INVALIDATION_REASONS, RateRule
 from ugc_hub.services.publication import is_shown
 

@@ -9,14 +9,14 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from contests.models import Contest
+from contests.services.winners import Notifier, PrizeLinkRefused, answer, read_link
 from ugc_hub.extensions import limiter
 from ugc_hub.models import db
 from ugc_hub.models.base import utcnow
-from ugc_hub.models.contests import Contest
-from ugc_hub.services.contests_winners import Notifier, PrizeLinkRefused, answer, read_link
 from ugc_hub.services.mail import MailSettings
 
-bp = Blueprint("contests_prize", __name__)
+bp = Blueprint("contests_prize", __name__, template_folder="templates")
 
 REFUSALS = {
     "tampered": _l("This link is not valid. Copy the whole link from your message, or contact the organiser."),

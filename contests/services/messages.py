@@ -1,4 +1,4 @@
-"""The words for the codes that ``contests/`` (plain Python, no Flask) raises, in the reader's language.
+"""The words for the codes that the plain rules modules of ``contests`` (no Flask) raise, in the reader's language.
 
 ``contests.draw``, ``contests.beacon``, ``contests.entry_rules`` and ``contests.judging`` raise errors
 with a stable ``code`` and ``params``; services turn them into lazy strings here, so the page, the

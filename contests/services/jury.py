@@ -26,12 +26,12 @@ from contests.judging import (
     weighted_rating,
     yes_no_outcome,
 )
+from contests.models import ROUND_KINDS, ContestConflict, ContestEntry, ContestJuror, JuryAssignment, JuryRound
+from contests.services.contests import ContestError, get_contest
+from contests.services.messages import judging_message
 from ugc_hub.models import Post, User
 from ugc_hub.models.base import DbSession
-from ugc_hub.models.contests import ROUND_KINDS, ContestConflict, ContestEntry, ContestJuror, JuryAssignment, JuryRound
 from ugc_hub.services import audit
-from ugc_hub.services.contests import ContestError, get_contest
-from ugc_hub.services.contests_messages import judging_message
 
 MENTION_RE = re.compile(r"@[\w.]+")
 

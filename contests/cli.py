@@ -14,8 +14,8 @@ from ugc_hub.services import audit
 
 
 def _contest_id(slug: str) -> int:
+    from contests.models import Contest
     from ugc_hub.models import db
-    from ugc_hub.models.contests import Contest
 
     found = db.session.scalar(select(Contest.id).where(Contest.slug == slug))
     if found is None:
@@ -33,9 +33,9 @@ def contests_group() -> None:
 @with_appcontext
 def scan(slug: str) -> None:
     """Collect entries from posts that carry the contest's hashtags (idempotent)."""
+    from contests.services.entries import refresh_rights, scan_posts
     from ugc_hub.models import db
     from ugc_hub.models.base import utcnow
-    from ugc_hub.services.contests_entries import refresh_rights, scan_posts
 
     contest_id = _contest_id(slug)
     result = scan_posts(db.session, contest_id=contest_id, now=utcnow())
@@ -46,10 +46,10 @@ def scan(slug: str) -> None:
 def _step(slug: str, step: str, beacon: str | None = None, reason: str = "") -> None:
     from flask import current_app
 
+    from contests.services import draws
+    from contests.services.contests import ContestError
     from ugc_hub.models import db
     from ugc_hub.models.base import utcnow
-    from ugc_hub.services import draws
-    from ugc_hub.services.contests import ContestError
 
     contest_id = _contest_id(slug)
     try:
@@ -88,10 +88,10 @@ def _step(slug: str, step: str, beacon: str | None = None, reason: str = "") -> 
 
 
 def _notify(contest_id: int) -> None:
-    from ugc_hub.contest_tasks import background_notifier
+    from contests.services.winners import notify_winners
+    from contests.tasks import background_notifier
     from ugc_hub.models import db
     from ugc_hub.models.base import utcnow
-    from ugc_hub.services.contests_winners import notify_winners
 
     told = notify_winners(
         db.session, contest_id=contest_id, notifier=background_notifier(), actor=audit.CLI, now=utcnow()
@@ -105,7 +105,7 @@ def _notify(contest_id: int) -> None:
 @with_appcontext
 def notify(slug: str) -> None:
     """Confirm the winners and tell those not told yet (e-mail, platform reply, or listed for staff)."""
-    from ugc_hub.services.contests import ContestError
+    from contests.services.contests import ContestError
 
     try:
         _notify(_contest_id(slug))
@@ -141,8 +141,8 @@ def draw(slug: str, beacon: str | None, reason: str) -> None:
 @with_appcontext
 def certificate(slug: str, output: Path | None) -> None:
     """Write the draw's certificate (to OUTPUT, or print it)."""
+    from contests.services.draws import certificate_of
     from ugc_hub.models import db
-    from ugc_hub.services.draws import certificate_of
 
     text = certificate_of(db.session, _contest_id(slug))
     if text is None:
@@ -159,11 +159,11 @@ def recurring() -> None:
     """Run the recurring draws that are due and notify their winners (what the hourly beat task does)."""
     from flask import current_app
 
-    from ugc_hub.contest_tasks import background_notifier
+    from contests.services.contests import ContestError
+    from contests.services.recurring import recurring_beacon, run_due
+    from contests.tasks import background_notifier
     from ugc_hub.models import db
     from ugc_hub.models.base import utcnow
-    from ugc_hub.services.contests import ContestError
-    from ugc_hub.services.contests_recurring import recurring_beacon, run_due
 
     try:
         beacon = recurring_beacon(current_app.config)

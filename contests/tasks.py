@@ -7,11 +7,12 @@ from datetime import datetime
 from celery import shared_task
 from flask import current_app
 
+from contests.services import draws
+from contests.services.recurring import recurring_beacon, run_due
+from contests.services.winners import Notifier, notify_winners, replace_lapsed
 from ugc_hub.models import db
 from ugc_hub.models.base import utcnow
-from ugc_hub.services import audit, draws
-from ugc_hub.services.contests_recurring import recurring_beacon, run_due
-from ugc_hub.services.contests_winners import Notifier, notify_winners, replace_lapsed
+from ugc_hub.services import audit
 from ugc_hub.services.mail import MailSettings
 
 

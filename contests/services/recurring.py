@@ -23,12 +23,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from contests.entry_rules import RuleError, normalize_hashtag
+from contests.models import Contest, RecurringDraw
+from contests.services import contests, draws
+from contests.services import winners as contests_winners
+from contests.services.contests import ContestError, ContestSettings, zone
+from contests.services.entries import scan_posts
+from contests.services.messages import rule_message
 from ugc_hub.models.base import DbSession
-from ugc_hub.models.contests import Contest, RecurringDraw
-from ugc_hub.services import audit, contests, contests_winners, draws
-from ugc_hub.services.contests import ContestError, ContestSettings, zone
-from ugc_hub.services.contests_entries import scan_posts
-from ugc_hub.services.contests_messages import rule_message
+from ugc_hub.services import audit
 
 DEFAULT_RULES = (
     "Monthly prize draw among the people who posted publicly with #{hashtag} during the month. "

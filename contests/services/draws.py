@@ -41,12 +41,12 @@ from contests.draw import (
     reveal_seed,
     substitute_winner,
 )
+from contests.models import Contest, ContestDraw, ContestEntry
+from contests.services.contests import ContestError, current_rules, get_contest
+from contests.services.entries import exclusion_counts, log_exclusion, refresh_rights
+from contests.services.messages import beacon_message, draw_message
 from ugc_hub.models.base import DbSession
-from ugc_hub.models.contests import Contest, ContestDraw, ContestEntry
 from ugc_hub.services import audit
-from ugc_hub.services.contests import ContestError, current_rules, get_contest
-from ugc_hub.services.contests_entries import exclusion_counts, log_exclusion, refresh_rights
-from ugc_hub.services.contests_messages import beacon_message, draw_message
 
 __all__ = [
     "BeaconSources",

@@ -18,22 +18,22 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, FileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from contests.models import Contest, ContestEntry
+from contests.services import contests, draws
+from contests.services.contests import ContestError
+from contests.services.uploads import EntryRefused, Upload, submit_upload
+from contests.services.votes import VoteRefused, cast_vote, public_totals, totals_hidden
+from contests.services.winners import DECLINED_REASON, LAPSED_REASON, substitutions
 from ugc_hub.extensions import limiter
 from ugc_hub.models import Post, db
 from ugc_hub.models.base import utcnow
-from ugc_hub.models.contests import Contest, ContestEntry
-from ugc_hub.services import contests, draws
-from ugc_hub.services.contests import ContestError
-from ugc_hub.services.contests_uploads import EntryRefused, Upload, submit_upload
-from ugc_hub.services.contests_votes import VoteRefused, cast_vote, public_totals, totals_hidden
-from ugc_hub.services.contests_winners import DECLINED_REASON, LAPSED_REASON, substitutions
 from ugc_hub.services.ideas_integrity import RateRule, parse_rules
 from ugc_hub.services.publication import public_posts
 from ugc_hub.services.storage import StorageError, storage_from_config
 from ugc_hub.web.ideas import ButtonForm, current_customer
 from ugc_hub.web.stored_files import stored_file
 
-bp = Blueprint("contests", __name__)
+bp = Blueprint("contests", __name__, template_folder="templates")
 
 STATUS_LABELS = {
     "draft": _l("draft"),

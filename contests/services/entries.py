@@ -21,12 +21,12 @@ from contests.entry_rules import (
     read_fields,
     within,
 )
+from contests.models import Contest, ContestEntry, ContestExclusion
+from contests.services.contests import get_contest
 from ugc_hub.models import Author, Post, PostHashtag, PostRights, Workspace
 from ugc_hub.models.base import DbSession
-from ugc_hub.models.contests import Contest, ContestEntry, ContestExclusion
 from ugc_hub.rights.services.permissions import RightsError, open_request_for, request_permission
 from ugc_hub.services import audit
-from ugc_hub.services.contests import get_contest
 
 UPLOAD_PLATFORM = "upload"
 MAX_CREDIT = 60
