@@ -57,6 +57,16 @@ def distribution(endpoint_url: str) -> tuple[Any, str]:
     return cloudfront, created["Distribution"]["Id"]
 
 
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dummy credentials moto's server takes."""
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
+        monkeypatch.setenv(name, value)
+
+
 def invalidated_paths(cloudfront: Any, distribution_id: str) -> list[list[str]]:
     listed = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"].get("Items", [])
     batches = [
@@ -73,12 +83,7 @@ def test_published_copy_follows_the_gate(
     monkeypatch: pytest.MonkeyPatch,
     record_property: Any,
 ) -> None:
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-    ):
-        monkeypatch.setenv(name, value)
+    aws_credentials(monkeypatch)
     s3 = boto3.client("s3", endpoint_url=moto_server.endpoint_url)
     s3.create_bucket(Bucket="brand-cdn")
     cloudfront, distribution_id = distribution(moto_server.endpoint_url)
@@ -141,12 +146,7 @@ def test_published_copy_follows_the_gate(
 def test_a_failed_upload_never_delays_the_hub_and_is_retried(
     database_url: str, instance: Path, moto_server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-    ):
-        monkeypatch.setenv(name, value)
+    aws_credentials(monkeypatch)
     s3 = boto3.client("s3", endpoint_url=moto_server.endpoint_url)
     bucket = f"late-{uuid.uuid4().hex[:12]}"
     app = make_app(
@@ -179,12 +179,7 @@ def test_a_withdrawal_purges_through_the_operator_url_and_a_failed_purge_is_retr
     monkeypatch: pytest.MonkeyPatch,
     record_property: Any,
 ) -> None:
-    for name, value in (
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-    ):
-        monkeypatch.setenv(name, value)
+    aws_credentials(monkeypatch)
     s3 = boto3.client("s3", endpoint_url=moto_server.endpoint_url)
     bucket = f"purge-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
