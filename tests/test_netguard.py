@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from collectors.errors import ConfigurationError
+from collectors.instagram_graph.client import GraphClient
 from collectors.instagram_graph.hashtag import InstagramGraphHashtagCollector
 from collectors.reddit.search import RedditSearchCollector
 from collectors.reviews.rss import RssFeedCollector
@@ -163,6 +164,10 @@ def test_the_reddit_and_graph_clients_check_each_connection(reddit_on_loopback: 
     graph = {"graph_access_token": "t", "graph_user_id": "1", "hashtags": ["acme"], "graph_url": reddit_on_loopback.url}
     with pytest.raises(ConfigurationError, match=r"loopback address 127\.0\.0\.1.*public addresses"):
         list(InstagramGraphHashtagCollector().fetch(graph, None))
+    assert reddit_on_loopback.requests == []
+    # The rights channel's Graph client (permission replies) sends through the same guard.
+    with pytest.raises(ConfigurationError, match=r"loopback address 127\.0\.0\.1.*public addresses"):
+        GraphClient(graph).post("123/comments", {"message": "hello"})
     assert reddit_on_loopback.requests == []
 
 

@@ -88,7 +88,7 @@ class GraphClient:
         self.user_id = str(values["graph_user_id"])
         self.timeout = float(values.get("graph_timeout") or 20)
         self._token = str(values["graph_access_token"])
-        self._session = session or requests.Session()
+        self._session = session or guarded_session()
 
     def get(self, path: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         return self._call("GET", path, params=dict(params or {}))
@@ -103,7 +103,9 @@ class GraphClient:
             response = self._session.request(
                 method, url, headers={"Authorization": f"Bearer {self._token}"}, timeout=self.timeout, **kwargs
             )
-        except requests.RequestException as exc:
+        except AddressRefused as exc:
+            raise ConfigurationError(f"{exc} ({action}); the hub only fetches from public addresses") from exc
+        except (requests.RequestException, FetchError) as exc:
             raise TransientError(f"the Instagram Graph API could not be reached ({action}): {exc!r}") from exc
         try:
             body = response.json()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.fakes.server import Fault, JsonServer, RecordedRequest, Response
+from ugc_hub.netguard import allowing_private_addresses
 
 VERSION = "v21.0"
 ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
@@ -94,10 +95,14 @@ class FakeGraph:
         self._http.stop()
 
     def __enter__(self) -> FakeGraph:
+        # The fake listens on 127.0.0.1, which the hub's address guard refuses outside tests.
+        self._loopback = allowing_private_addresses()
+        self._loopback.__enter__()
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+        self._loopback.__exit__(None, None, None)
 
     @property
     def url(self) -> str:
